@@ -1,0 +1,31 @@
+"""`dependency-graph`: once per workspace."""
+
+from __future__ import annotations
+
+from pytest_releaseplan import graph
+from pytest_releaseplan.context import Context
+from pytest_releaseplan.errors import Category, CheckFailure
+
+
+def dependency_graph(ctx: Context) -> str:
+    ws = ctx.workspace
+    if ws.duplicates:
+        evidence = [f"{name}: {a} and {b}" for name, a, b in ws.duplicates]
+        raise CheckFailure(
+            "two packages share one normalized name (PEP 503)",
+            Category.BLOCKING,
+            evidence,
+            ["rename one of them, or exclude one with `exclude` in [tool.releaseplan]"],
+        )
+    deps = ws.runtime_graph()
+    cycle = graph.find_cycle(deps)
+    if cycle:
+        raise CheckFailure(
+            f"dependency cycle among runtime dependencies: {' -> '.join(cycle)}",
+            Category.BLOCKING,
+            [f"{a} depends on {b} ({ws.by_name[a].pyproject})" for a, b in zip(cycle, cycle[1:], strict=False)],
+            ["move one of these dependencies to an extra or a dependency group "
+             "(those never order the release), or merge the packages"],
+        )
+    edges = sum(len(v) for v in deps.values())
+    return f"{len(ws.packages)} packages, {edges} runtime edges, no cycle"

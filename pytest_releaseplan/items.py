@@ -1,0 +1,72 @@
+"""The pytest nodes: one collector per directory, one item per check or publish."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_releaseplan.errors import CheckFailure
+
+NOOP_NAME = "releaseplan-idle"
+
+
+class DirectoryNode(pytest.Collector):
+    """A package directory, repository or the workspace: items are attached by the plugin."""
+
+    def collect(self) -> list[pytest.Item | pytest.Collector]:
+        return []
+
+
+class ReleaseItem(pytest.Item):
+    """One check (or publish) of one subject; runs `action` and reports without traceback."""
+
+    def __init__(
+        self,
+        *,
+        check: str,
+        action: Callable[[ReleaseItem], str],
+        properties: dict[str, str],
+        **kwargs: Any,  # noqa: ANN401 - forwarded to pytest.Item
+    ) -> None:
+        super().__init__(**kwargs)
+        self.check = check
+        self.action = action
+        for key, value in properties.items():
+            self.user_properties.append((key, value))
+        if "package" in properties:
+            self.extra_keyword_matches.add(properties["package"])
+
+    def runtest(self) -> None:
+        try:
+            message = self.action(self)
+        except CheckFailure as exc:
+            self.user_properties.append(("category", exc.category.value))
+            self.user_properties.append(("message", exc.what))
+            self.user_properties.append(("fix", "\n".join(exc.fix)))
+            raise
+        self.user_properties.append(("message", message))
+
+    def repr_failure(
+        self,
+        excinfo: pytest.ExceptionInfo[BaseException],
+        style: Any = None,  # noqa: ANN401 - pytest's TracebackStyle
+    ) -> str | Any:  # noqa: ANN401 - pytest's TerminalRepr
+        if isinstance(excinfo.value, CheckFailure):
+            return excinfo.value.render()
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, self.nodeid
+
+
+class IdleItem(pytest.Item):
+    """xdist's worker runs item i only once another index is queued after it: this is that one."""
+
+    def runtest(self) -> None:
+        """Never run: the worker plugin swallows it (see plugin.pytest_runtest_protocol)."""
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, NOOP_NAME

@@ -1,0 +1,59 @@
+"""Pure decisions of the publish item."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from packaging.version import InvalidVersion, Version
+
+RELEASE = "release"
+UP_TO_DATE = "up-to-date"
+COMPLETE_TAG = "complete-tag"  # on the index, not tagged: tag and push
+COMPLETE_UPLOAD = "complete-upload"  # tagged, not on the index: build from the tag and upload
+NOTHING_NEW = "nothing-new"  # a previous release exists and nothing changed since
+
+
+def action(tagged: bool, on_index: bool, changed_since_previous: bool | None) -> str:
+    """What the publish item does (SPEC §4 'needs release').
+
+    `changed_since_previous` is None when the package was never released, else whether
+    commits other than our own `release:` commits touched it since its last release tag.
+    """
+    if tagged and on_index:
+        return UP_TO_DATE
+    if on_index:
+        return COMPLETE_TAG
+    if tagged:
+        return COMPLETE_UPLOAD
+    if changed_since_previous is False:
+        return NOTHING_NEW
+    return RELEASE
+
+
+def tag_pattern(tag_format: str, name: str) -> re.Pattern[str]:
+    head, _, tail = tag_format.partition("{version}")
+    return re.compile(
+        re.escape(head.format(name=name)) + r"(?P<version>.+)" + re.escape(tail.format(name=name)) + "$"
+    )
+
+
+def previous_release(tags: Iterable[str], pattern: re.Pattern[str], below: Version) -> tuple[str, Version] | None:
+    """The highest tagged version below `below` (the release in progress), with its tag."""
+    best: tuple[str, Version] | None = None
+    for tag in tags:
+        match = pattern.match(tag)
+        if not match:
+            continue
+        try:
+            version = Version(match.group("version"))
+        except InvalidVersion:
+            continue
+        if version < below and (best is None or version > best[1]):
+            best = (tag, version)
+    return best
+
+
+def is_own_commit(subject: str) -> bool:
+    """Commits this tool makes start with `release:`; they are not changes to release."""
+    return subject.startswith("release: ")

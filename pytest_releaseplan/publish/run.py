@@ -1,0 +1,218 @@
+"""Drive one package's publish: decide, run the steps, checkpoint each, report them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from packaging.version import Version
+
+from pytest_releaseplan import gitops, registry, state
+from pytest_releaseplan.context import Context
+from pytest_releaseplan.errors import Category, CheckFailure, ConfigError
+from pytest_releaseplan.publish import decide, steps
+from pytest_releaseplan.publish.steps import Job
+from pytest_releaseplan.workspace import Package
+
+FULL = ("update-internal-deps", "set-version", "check", "build", "upload", "wait-index", "push", "next-version")
+STEP_FUNCS: dict[str, Callable[[Job], None]] = {
+    "update-internal-deps": steps.update_internal_deps,
+    "set-version": steps.set_version,
+    "check": steps.check,
+    "build": steps.build,
+    "upload": steps.upload,
+    "wait-index": steps.wait_index,
+    "push": steps.push,
+    "next-version": steps.next_version,
+    "build-from-tag": steps.build_from_tag,
+    "tag": steps.tag_release_commit,
+}
+PLANS = {
+    decide.RELEASE: FULL,
+    decide.COMPLETE_UPLOAD: ("build-from-tag", "upload", "wait-index", "push", "next-version"),
+    decide.COMPLETE_TAG: ("tag", "push", "next-version"),
+}
+OUTCOME = {
+    decide.RELEASE: "published",
+    decide.COMPLETE_UPLOAD: "already-published",
+    decide.COMPLETE_TAG: "already-published",
+}
+
+
+def registry_of(ctx: Context) -> registry.Registry:
+    cfg = ctx.config
+    if not cfg.registry:
+        raise CheckFailure(
+            "no registry configured: publish refuses to guess where to upload",
+            Category.FIXABLE, [f"config: {cfg.source}"],
+            ['set `registry = "https://upload.example/legacy/"` (or "file:DIR") in [tool.releaseplan], '
+             "or pass --release-registry URL"],
+        )
+    try:
+        return registry.parse_registry(cfg.registry, cfg.index_url, ctx.workspace.root)
+    except ConfigError as exc:
+        raise CheckFailure(str(exc), Category.FIXABLE, [], ["fix `registry`/`index-url`"]) from None
+
+
+def publish(ctx: Context, pkg: Package, props: list[tuple[str, object]]) -> str:
+    body: dict[str, Any] = {"outcome": None, "steps": [], "wait_s": 0.0}
+    try:
+        return _publish(ctx, pkg, body)
+    finally:
+        props.append(("publish", json.dumps(body)))
+
+
+def _publish(ctx: Context, pkg: Package, body: dict[str, Any]) -> str:
+    if pkg.release_version is None:
+        body["outcome"] = "skipped"
+        pytest.skip(f"{pkg.name}: version comes from VCS tags; release it by tagging")
+    reg = registry_of(ctx)
+    release = pkg.release_version
+    tag = ctx.workspace.tag_for(pkg, release)
+    state_path = state.path_of(ctx.statedir, ctx.settings.dry_run)
+    _check_deselected_deps(ctx, pkg, reg, state_path)
+    refs = gitops.refs(pkg.repo)
+    on_index = release in registry.published_versions(reg, pkg.name)
+    tagged = f"refs/tags/{tag}" in refs
+    what = decide.action(tagged, on_index, _changed_since_previous(ctx, pkg, refs, release))
+    record = _recorder(state_path, pkg, release, body)
+    if what in (decide.UP_TO_DATE, decide.NOTHING_NEW):
+        released = release if what == decide.UP_TO_DATE else _previous_version(ctx, pkg, refs, release)
+        if what == decide.UP_TO_DATE and pkg.version == release and ctx.config.next_version != "none" \
+                and not ctx.settings.dry_run:
+            # Crashed after pushing, before the next dev version: finish that last step.
+            job = _job(ctx, pkg, release, tag, reg, state_path)
+            _run_steps(job, ("next-version",), record)
+        body["outcome"] = "up-to-date"
+        record(None, None, "up-to-date", released)
+        why = f"{tag} tagged and on the index" if what == decide.UP_TO_DATE else f"no changes since {released}"
+        return f"{pkg.name} {release}: up-to-date ({why})"
+    job = _job(ctx, pkg, release, tag, reg, state_path)
+    plan = PLANS[what]
+    try:
+        _run_steps(job, plan, record)
+    finally:
+        body["wait_s"] = round(job.wait_s, 3)
+        shutil.rmtree(job.scratch, ignore_errors=True)
+    outcome = "dry-run" if ctx.settings.dry_run else OUTCOME[what]
+    body["outcome"] = outcome
+    body["notes"] = job.notes
+    record(None, None, outcome, release)
+    return f"{pkg.name} {release}: {outcome}\n" + "\n".join(f"  {n}" for n in job.notes)
+
+
+def _job(ctx: Context, pkg: Package, release: Version, tag: str, reg: registry.Registry,
+         state_path: Any) -> Job:  # noqa: ANN401 - a Path
+    scratch = ctx.statedir / "scratch" / f"{pkg.name}-{release}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    job = Job(ctx=ctx, pkg=pkg, release=release, tag=tag, registry=reg,
+              raise_to=_released_in_run(state_path), scratch=scratch, dry_run=ctx.settings.dry_run)
+    if ctx.settings.dry_run:
+        copy = scratch / "source"
+        shutil.copytree(pkg.path, copy, ignore=shutil.ignore_patterns(".git", "dist", "build", ".venv", "*.egg-info"))
+        job.source = copy
+    return job
+
+
+def _run_steps(job: Job, plan: tuple[str, ...], record: Callable[..., None]) -> None:
+    for name in plan:
+        started = time.time()
+        record(name, "started", None, None)
+        try:
+            STEP_FUNCS[name](job)
+        except CheckFailure as exc:
+            record(name, "failed", None, None, started=started, failure=exc)
+            raise
+        except BaseException:
+            record(name, "failed", None, None, started=started)
+            raise
+        record(name, "passed", None, None, started=started)
+
+
+def _recorder(state_path: Any, pkg: Package, release: Version,  # noqa: ANN401 - a Path
+              body: dict[str, Any]) -> Callable[..., None]:
+    def record(step: str | None, outcome: str | None, final: str | None, released: Version | None,
+               started: float | None = None, failure: CheckFailure | None = None) -> None:
+        now = time.time()
+        if step is not None and outcome != "started":
+            from pytest_releaseplan.report import iso
+
+            body["steps"].append({"name": step, "outcome": outcome, "started": iso(started), "finished": iso(now)})
+
+        def change(data: dict[str, Any]) -> None:
+            entry = state.package_entry(data, pkg.name)
+            if entry.get("release_version") != str(release):
+                entry.clear()
+                entry["release_version"] = str(release)
+            entry.setdefault("steps", {})
+            if step is not None:
+                entry["step"] = step
+                entry["steps"][step] = outcome
+            if final is not None:
+                entry["outcome"] = final
+                entry["released_version"] = str(released)
+            if failure is not None:
+                entry["outcome"] = "failed"
+                entry["failure"] = {"message": failure.what, "category": failure.category.value, "fix": failure.fix}
+            elif outcome == "failed":
+                entry["outcome"] = "failed"
+                entry["failure"] = {"message": f"step {step} was interrupted or crashed", "category": "transient",
+                                    "fix": ["rerun the same command: the release resumes"]}
+            entry["updated"] = now
+
+        state.update(state_path, change)
+
+    return record
+
+
+def _released_in_run(state_path: Any) -> dict[str, Version]:  # noqa: ANN401 - a Path
+    data = state.read(state_path)
+    out: dict[str, Version] = {}
+    for name, entry in data.get("packages", {}).items():
+        if entry.get("outcome") in {"published", "already-published", "dry-run"} and entry.get("released_version"):
+            out[name] = Version(entry["released_version"])
+    return out
+
+
+def _changed_since_previous(ctx: Context, pkg: Package, refs: dict[str, str], release: Version) -> bool | None:
+    prev = _previous(ctx, pkg, refs, release)
+    if prev is None:
+        return None
+    subjects = gitops.out(pkg.repo, "log", "--format=%s", f"refs/tags/{prev[0]}..HEAD", "--", str(pkg.path))
+    return any(not decide.is_own_commit(s) for s in subjects.splitlines() if s.strip())
+
+
+def _previous(ctx: Context, pkg: Package, refs: dict[str, str], release: Version) -> tuple[str, Version] | None:
+    fmt = ctx.workspace.tag_for(pkg, "{version}")
+    tags = [r.removeprefix("refs/tags/") for r in refs if r.startswith("refs/tags/")]
+    return decide.previous_release(tags, decide.tag_pattern(fmt, pkg.name), release)
+
+
+def _previous_version(ctx: Context, pkg: Package, refs: dict[str, str], release: Version) -> Version:
+    prev = _previous(ctx, pkg, refs, release)
+    assert prev is not None
+    return prev[1]
+
+
+def _check_deselected_deps(ctx: Context, pkg: Package, reg: registry.Registry, state_path: Any) -> None:  # noqa: ANN401
+    """A dependency not published in this run must already be on the index in some version
+    its specifier admits; otherwise dependents would resolve nothing (SPEC §4)."""
+    done = _released_in_run(state_path)
+    for dep in ctx.workspace.internal(pkg):
+        if not dep.orders or dep.name in done:
+            continue
+        target = ctx.workspace.by_name[dep.name]
+        if target.release_version is None:
+            continue
+        versions = registry.published_versions(reg, dep.name)
+        if not versions:
+            raise CheckFailure(
+                f"{pkg.name}: dependency {dep.name} is not published in this run and not on the index",
+                Category.FIXABLE, [f"index: {reg.display_index}"],
+                [f"publish {dep.name} first: pytest --release-publish -k {dep.name}"],
+            )

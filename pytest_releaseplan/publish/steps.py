@@ -1,0 +1,282 @@
+"""The eight release steps of SPEC §4. Each is idempotent against the world: a rerun after
+a crash between doing a step and recording it finds the work done and does not repeat it."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tarfile
+import zipfile
+from dataclasses import dataclass, field
+from email.parser import HeaderParser
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
+from packaging.version import Version
+
+from pytest_releaseplan import edits, gitops, lockfiles, metadata, process, registry, relock, versions
+from pytest_releaseplan.context import Context
+from pytest_releaseplan.errors import Category, CheckFailure
+from pytest_releaseplan.workspace import Package
+
+BUILD_TIMEOUT = 900.0
+PUSH_TIMEOUT = 300.0
+
+
+@dataclass
+class Job:
+    ctx: Context
+    pkg: Package
+    release: Version
+    tag: str
+    registry: registry.Registry
+    raise_to: dict[str, Version]  # internal dependency -> released version (state of this run)
+    scratch: Path
+    dry_run: bool
+    files: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    wait_s: float = 0.0
+    source: Path | None = None  # where to build from (the package dir, or a copy)
+
+    @property
+    def repo(self) -> Path:
+        return self.pkg.repo
+
+    @property
+    def branch(self) -> str:
+        return self.ctx.config.branch
+
+
+def _g(job: Job) -> str:
+    return f"git -C {job.repo}"
+
+
+def update_internal_deps(job: Job) -> None:
+    pkg = job.pkg
+    target = job.source / "pyproject.toml" if job.source else pkg.pyproject
+    text = target.read_text(encoding="utf-8")
+    released = {n: v for n, v in job.raise_to.items() if n in {d.name for d in job.ctx.workspace.internal(pkg)}}
+    new_text, changes = edits.rewrite_dependencies(text, released, force=True)
+    if not changes:
+        job.notes.append("internal dependencies: nothing to raise")
+        return
+    job.notes += [f"{c.group}: {c.old!r} -> {c.new!r}" for c in changes]
+    if job.dry_run:
+        target.write_text(new_text, encoding="utf-8")  # the scratch copy only
+        if pkg.lockfile is not None:
+            job.notes.append(f"would relock {pkg.lockfile} with {' '.join(relock.command(job.ctx, pkg.lockfile))}")
+        return
+    pkg.pyproject.write_text(new_text, encoding="utf-8")
+    paths = [pkg.pyproject]
+    if pkg.lockfile is not None and job.ctx.config.lockfile != "ignore":
+        relock.relock(job.ctx, pkg, commit_message=None)
+        paths.append(pkg.lockfile)
+    with job.ctx.repo_lock(job.repo):
+        gitops.commit(job.repo, paths, f"release: raise internal dependencies of {pkg.name}")
+
+
+def _write_version(pkg: Package, base: Path, version: str) -> list[Path]:
+    """Write `version` to every place the package declares it; return the files written."""
+    written: list[Path] = []
+    pyproject_kinds = [loc.kind for loc in pkg.locations if loc.kind in {"project", "poetry"}]
+    if pyproject_kinds:
+        path = base / "pyproject.toml"
+        text = path.read_text(encoding="utf-8")
+        new = edits.set_project_version(text, version, pyproject_kinds)
+        if new != text:
+            path.write_text(new, encoding="utf-8")
+            written.append(path)
+    for loc in pkg.locations:
+        if loc.kind in {"file", "plain"}:
+            path = base / loc.path.relative_to(pkg.path)
+            text = path.read_text(encoding="utf-8")
+            new = metadata.replace_file_version(loc, text, version)
+            if new != text:
+                path.write_text(new, encoding="utf-8")
+                written.append(path)
+    return written
+
+
+def set_version(job: Job) -> None:
+    base = job.source or job.pkg.path
+    written = _write_version(job.pkg, base, str(job.release))
+    if job.dry_run:
+        job.notes.append(f"would commit 'release: {job.pkg.name} {job.release}' and tag {job.tag}")
+        return
+    with job.ctx.repo_lock(job.repo):
+        refs = gitops.refs(job.repo)
+        if f"refs/tags/{job.tag}" in refs:
+            return  # done before a crash: the tag is the last thing this step makes
+        if written:
+            gitops.commit(job.repo, written, f"release: {job.pkg.name} {job.release}")
+        gitops.git(job.repo, "tag", "-a", job.tag, "-m", f"release: {job.pkg.name} {job.release}")
+
+
+def check(job: Job) -> None:
+    argv = job.ctx.config.check
+    if not argv:
+        job.notes.append("no check command configured")
+        return
+    cwd = job.source or job.pkg.path
+    try:
+        process.run([_fill(a, job, cwd) for a in argv], cwd=cwd, timeout=job.ctx.config.timeout)
+    except process.ProcessError as exc:
+        raise CheckFailure(
+            f"{job.pkg.name}: the check command failed" + (" (timed out)" if exc.timed_out else ""),
+            Category.BLOCKING, [exc.render()],
+            [f"cd {job.pkg.path} && {' '.join(argv)}   # fix what it reports, then rerun the release"],
+        ) from None
+
+
+def _fill(arg: str, job: Job, cwd: Path) -> str:
+    return arg.replace("{python}", sys.executable).replace("{dist}", str(job.scratch / "dist")).replace(
+        "{package}", str(cwd)
+    )
+
+
+def build_from_tag(job: Job) -> None:
+    """For a release that is tagged but not uploaded: build exactly what the tag holds."""
+    tree = job.scratch / "tag-source"
+    shutil.rmtree(tree, ignore_errors=True)
+    tree.mkdir(parents=True)
+    archive = job.scratch / "source.tar"
+    rel = job.pkg.path.relative_to(job.repo).as_posix() or "."
+    gitops.git(job.repo, "archive", "--format=tar", "-o", str(archive), job.tag, "--", rel)
+    with tarfile.open(archive) as tar:
+        tar.extractall(tree, filter="data")
+    job.source = tree / rel
+    build(job)
+
+
+def build(job: Job) -> None:
+    dist = job.scratch / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    dist.mkdir(parents=True)
+    cwd = job.source or job.pkg.path
+    argv = [_fill(a, job, cwd) for a in job.ctx.config.build]
+    try:
+        process.run(argv, cwd=cwd, timeout=BUILD_TIMEOUT)
+    except process.ProcessError as exc:
+        raise CheckFailure(
+            f"{job.pkg.name}: building {job.release} failed", Category.BLOCKING, [exc.render()],
+            [f"cd {job.pkg.path} && {' '.join(job.ctx.config.build)}   # reproduce, fix, rerun"],
+        ) from None
+    job.files = sorted(p for p in dist.iterdir() if p.suffix in {".whl", ".gz", ".zip"})
+    verify_dist(job)
+    job.notes += [f"built {p.name}" for p in job.files]
+
+
+def verify_dist(job: Job) -> None:
+    problems: list[str] = []
+    if not job.files:
+        problems.append(f"the build wrote no wheel or sdist into {job.scratch / 'dist'}")
+    for path in job.files:
+        name, version = _dist_identity(path)
+        if canonicalize_name(name) != job.pkg.name or Version(str(version)) != job.release:
+            problems.append(f"{path.name}: metadata says {name} {version}, expected {job.pkg.name} {job.release}")
+    if problems:
+        raise CheckFailure(f"{job.pkg.name}: the built files do not match the release", Category.BLOCKING,
+                           problems, [f"check the build configuration of {job.pkg.pyproject}"])
+
+
+def _dist_identity(path: Path) -> tuple[str, Any]:
+    if path.suffix == ".whl":
+        name, version, _, _ = parse_wheel_filename(path.name)
+        with zipfile.ZipFile(path) as zf:
+            meta = next((n for n in zf.namelist() if n.endswith(".dist-info/METADATA")), None)
+            if meta is not None:
+                headers = HeaderParser().parsestr(zf.read(meta).decode("utf-8", "replace"))
+                return headers["Name"], headers["Version"]
+        return str(name), version
+    name, version = parse_sdist_filename(path.name)
+    return str(name), version
+
+
+def upload(job: Job) -> None:
+    if job.dry_run:
+        job.notes += [f"would upload {p.name} to {job.registry.display_target}" for p in job.files]
+        return
+    result = registry.upload(job.registry, job.files, retries=job.ctx.config.retries,
+                             timeout=job.ctx.config.timeout)
+    job.notes += [f"uploaded {n}" for n in result.uploaded] + [f"already on the index: {n}" for n in result.skipped]
+
+
+def wait_index(job: Job) -> None:
+    if job.dry_run:
+        return
+    job.wait_s = registry.wait_visible(job.registry, job.pkg.name, job.release,
+                                       timeout=job.ctx.config.index_wait)
+
+
+def push(job: Job) -> None:
+    if job.dry_run:
+        job.notes.append(f"would push {job.branch} and {job.tag} to {job.ctx.config.remote}")
+        return
+    cfg = job.ctx.config
+    refs = [f"refs/heads/{job.branch}:refs/heads/{job.branch}", f"refs/tags/{job.tag}:refs/tags/{job.tag}"]
+    with job.ctx.repo_lock(job.repo):
+        if cfg.target_branch != job.branch:
+            gitops.git(job.repo, "branch", "-f", cfg.target_branch, job.branch) if gitops.is_ancestor(
+                job.repo, cfg.target_branch, job.branch) else _not_ff(job)
+            refs.append(f"refs/heads/{cfg.target_branch}:refs/heads/{cfg.target_branch}")
+        _push(job, refs)
+
+
+def _not_ff(job: Job) -> None:
+    cfg = job.ctx.config
+    raise CheckFailure(
+        f"{job.pkg.name}: cannot fast-forward {cfg.target_branch} to {job.branch}", Category.FIXABLE,
+        [f"{cfg.target_branch} has commits that {job.branch} lacks"],
+        [f"{_g(job)} merge {cfg.target_branch}   # on {job.branch}, then rerun the release"],
+    )
+
+
+def _push(job: Job, refspecs: list[str]) -> None:
+    try:
+        gitops.git(job.repo, "push", "--atomic", "--porcelain", job.ctx.config.remote, *refspecs,
+                   timeout=PUSH_TIMEOUT)
+    except process.ProcessError as exc:
+        transient = exc.timed_out or any(
+            s in exc.result.stderr for s in ("Could not read from remote", "hung up", "unable to access",
+                                             "Connection", "timed out", "does not appear to be a git repository")
+        )
+        raise CheckFailure(
+            f"{job.pkg.name}: pushing {job.tag} to {job.ctx.config.remote} failed",
+            Category.TRANSIENT if transient else Category.FIXABLE, [exc.render()],
+            [f"{_g(job)} fetch {job.ctx.config.remote} && {_g(job)} status   # then rerun the release; "
+             "it resumes after the upload"],
+        ) from None
+
+
+def next_version(job: Job) -> None:
+    if job.ctx.config.next_version == "none":
+        job.notes.append("next-version = none: version left at the release")
+        return
+    following = versions.next_dev(job.release)
+    if job.dry_run:
+        job.notes.append(f"would set the version to {following}, commit and push")
+        return
+    written = _write_version(job.pkg, job.pkg.path, str(following))
+    if not written:
+        return
+    with job.ctx.repo_lock(job.repo):
+        gitops.commit(job.repo, written, f"release: {job.pkg.name} next version {following}")
+        _push(job, [f"refs/heads/{job.branch}:refs/heads/{job.branch}"])
+
+
+def tag_release_commit(job: Job) -> None:
+    """For a release on the index but not tagged: tag the release commit, or HEAD."""
+    if job.dry_run:
+        job.notes.append(f"would tag {job.tag}")
+        return
+    with job.ctx.repo_lock(job.repo):
+        if f"refs/tags/{job.tag}" in gitops.refs(job.repo):
+            return
+        found = gitops.out(job.repo, "log", "-1", "--format=%H", "--fixed-strings",
+                           f"--grep=release: {job.pkg.name} {job.release}").strip()
+        gitops.git(job.repo, "tag", "-a", job.tag, "-m", f"release: {job.pkg.name} {job.release}",
+                   *([found] if found else []))
+
+
+__all__ = ["Job", "lockfiles"]

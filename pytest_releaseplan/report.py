@@ -1,0 +1,184 @@
+"""The controller's view of the run: records every item's outcome, writes SPEC §6 reports."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from pytest_releaseplan import graph, statedir
+from pytest_releaseplan.context import Context
+from pytest_releaseplan.plan import Planned
+
+SCHEMA = 1
+
+
+def iso(ts: float | None) -> str | None:
+    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass
+class Record:
+    outcome: str = "skipped"
+    message: str = ""
+    category: str | None = None
+    fix: list[str] = field(default_factory=list)
+    duration: float = 0.0
+    started: float | None = None
+    finished: float | None = None
+    worker: str | None = None
+    publish: dict[str, Any] | None = None
+
+
+def record_from(report: pytest.TestReport, rec: Record) -> None:
+    """Fold one phase's report into the item's record (a failure in any phase is sticky)."""
+    props = dict(report.user_properties)
+    if report.when == "call" or report.outcome != "passed":
+        if rec.outcome != "failed":
+            rec.outcome = report.outcome
+        rec.duration += report.duration
+    elif report.when == "setup":
+        rec.duration += report.duration
+    if report.when == "setup" or rec.started is None:
+        rec.started = getattr(report, "start", None) or rec.started
+    rec.finished = getattr(report, "stop", None) or rec.finished
+    node = getattr(report, "node", None)  # set by xdist on reports forwarded from a worker
+    rec.worker = node.gateway.id if node is not None else (rec.worker or "main")
+    if "message" in props:
+        rec.message = str(props["message"])
+    if report.skipped and isinstance(report.longrepr, tuple):
+        rec.message = str(report.longrepr[2]).removeprefix("Skipped: ")
+    if "category" in props:
+        rec.category = str(props["category"])
+    if props.get("fix"):
+        rec.fix = str(props["fix"]).splitlines()
+    if "publish" in props:
+        rec.publish = json.loads(str(props["publish"]))
+    if report.failed and not rec.message and report.longrepr is not None:
+        rec.message = str(report.longrepr).splitlines()[-1] if str(report.longrepr) else ""
+
+
+class Reporter:
+    """Registered on the controller only (or the single process without xdist)."""
+
+    def __init__(self, ctx: Context, planned: list[Planned], workers: int) -> None:
+        self.ctx = ctx
+        self.planned = planned
+        self.workers = workers
+        self.records: dict[str, Record] = {}
+        self.started = time.time()
+
+    @pytest.hookimpl
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        record_from(report, self.records.setdefault(report.nodeid, Record()))
+
+    @pytest.hookimpl
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        data = self.build()
+        statedir.write_json(self.ctx.statedir / "last-report.json", data)
+        if self.ctx.settings.report is not None:
+            statedir.write_json(self.ctx.settings.report, data)
+
+    @pytest.hookimpl
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:  # noqa: ANN401 - TerminalReporter
+        tr = terminalreporter
+        tr.section("release plan", sep="-")
+        rows = summary_rows(self.ctx, self.planned, self.records)
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        for row in rows:
+            tr.write_line("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+    def build(self) -> dict[str, Any]:
+        finished = time.time()
+        ws = self.ctx.workspace
+        packages = []
+        for pkg in ws.packages:
+            mine = [p for p in self.planned if p.package is pkg]
+            checks = []
+            for p in [q for q in self.planned if q.scope == "repository" and q.repository == pkg.repo_relpath] + [
+                q for q in mine if q.scope == "package"
+            ]:
+                rec = self.records.get(p.nodeid)
+                if rec is None:
+                    continue
+                checks.append({"name": p.name, "outcome": rec.outcome, "message": rec.message,
+                               "category": rec.category, "fix": rec.fix})
+            entry: dict[str, Any] = {
+                "name": pkg.name, "path": pkg.relpath, "repository": pkg.repo_relpath,
+                "version": pkg.version_text,
+                "release_version": str(pkg.release_version) if pkg.release_version else None,
+                "depends_on": sorted(ws.runtime_graph()[pkg.name]),
+                "checks": checks,
+            }
+            if self.ctx.settings.mode == "publish":
+                entry["publish"] = self._publish_entry(pkg.relpath)
+            packages.append(entry)
+        totals = {"items": len(self.records), "passed": 0, "failed": 0, "skipped": 0}
+        for rec in self.records.values():
+            totals[rec.outcome] = totals.get(rec.outcome, 0) + 1
+        return {
+            "schema": SCHEMA, "mode": self.ctx.settings.mode, "dry_run": self.ctx.settings.dry_run,
+            "started": iso(self.started), "finished": iso(finished),
+            "duration_s": round(finished - self.started, 3), "workers": self.workers,
+            "critical_path_s": round(self._critical_path(), 3),
+            "totals": totals, "packages": packages,
+        }
+
+    def _publish_entry(self, relpath: str) -> dict[str, Any]:
+        rec = self.records.get(f"{relpath}::publish")
+        if rec is None:
+            return {"outcome": "skipped", "started": None, "finished": None, "worker": None,
+                    "wait_s": 0.0, "steps": [], "failure": "not run (deselected or interrupted)"}
+        body = dict(rec.publish or {})
+        outcome = body.get("outcome") or ("skipped" if rec.outcome == "skipped" else "failed")
+        if rec.outcome == "failed":
+            outcome = "failed"
+        failure = None
+        if rec.outcome != "passed":
+            failure = {"message": rec.message, "category": rec.category, "fix": rec.fix}
+        return {
+            "outcome": outcome, "started": iso(rec.started), "finished": iso(rec.finished),
+            "worker": rec.worker, "wait_s": body.get("wait_s", 0.0), "steps": body.get("steps", []),
+            "failure": failure,
+        }
+
+    def _critical_path(self) -> float:
+        ws = self.ctx.workspace
+        weight = {
+            p.name: self.records[f"{p.relpath}::publish"].duration
+            for p in ws.packages
+            if f"{p.relpath}::publish" in self.records
+        }
+        if not weight:
+            return 0.0
+        deps = ws.runtime_graph()
+        if graph.find_cycle(deps):
+            return 0.0
+        return graph.critical_path(deps, weight)
+
+
+def summary_rows(ctx: Context, planned: list[Planned], records: dict[str, Record]) -> list[list[str]]:
+    rows = [["package", "version", "outcome", "duration", "waited-for"]]
+    publishing = ctx.settings.mode == "publish"
+    for pkg in ctx.workspace.packages:
+        mine = [p for p in planned if p.package is pkg or (p.scope == "repository" and p.repository == pkg.repo_relpath)]
+        failed = [p.name for p in mine if records.get(p.nodeid, Record()).outcome == "failed" and p.name != "publish"]
+        duration = sum(records[p.nodeid].duration for p in mine if p.nodeid in records)
+        version = f"{pkg.version_text} -> {pkg.release_version}" if pkg.version_text else "(vcs)"
+        waited = ""
+        if publishing:
+            rec = records.get(f"{pkg.relpath}::publish")
+            outcome = (rec.publish or {}).get("outcome") if rec and rec.publish else (rec.outcome if rec else "not run")
+            if rec and rec.outcome == "failed":
+                outcome = "failed"
+            if failed:
+                outcome = f"{outcome} (failed: {', '.join(failed)})"
+            waited = ", ".join(sorted(ctx.workspace.runtime_graph()[pkg.name]))
+        else:
+            outcome = f"failed: {', '.join(failed)}" if failed else "ok"
+        rows.append([pkg.name, version, str(outcome), f"{duration:.2f}s", waited])
+    return rows

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pytest_releaseplan.scaffold import IDENTITY, PackageSpec, monorepo, tree
+
+pytest_plugins = ["tests.servers"]
+
+DIAMOND = [
+    PackageSpec("core"),
+    PackageSpec("api", deps=["core>=1.0.0.dev0"]),
+    PackageSpec("cli", deps=["core>=1.0.0.dev0"]),
+    PackageSpec("app", deps=["api>=1.0.0.dev0", "cli>=1.0.0.dev0"]),
+]
+
+NO_ISOLATION_BUILD = 'build = ["{python}", "-m", "build", "--no-isolation", "--outdir", "{dist}"]\n'
+
+
+@pytest.fixture(autouse=True)
+def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in IDENTITY.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+
+
+@pytest.fixture
+def diamond_tree(tmp_path: Path) -> Path:
+    root = tmp_path / "tree"
+    tree(root, DIAMOND, config=NO_ISOLATION_BUILD)
+    return root
+
+
+@pytest.fixture
+def diamond_monorepo(tmp_path: Path) -> Path:
+    root = tmp_path / "mono"
+    monorepo(root, DIAMOND, config=NO_ISOLATION_BUILD)
+    return root
+
+
+def run_release(pytester: pytest.Pytester, root: Path, *args: str, subprocess: bool = False) -> pytest.RunResult:
+    argv = ["--release-root", str(root), "-p", "no:cacheprovider", *args]
+    if subprocess or any(a.startswith("-n") for a in args):
+        return pytester.runpytest_subprocess(*argv, timeout=600)
+    return pytester.runpytest(*argv)
+
+
+__all__ = ["DIAMOND", "PackageSpec", "os", "run_release"]
