@@ -10,7 +10,9 @@ import pytest
 
 from pytest_releaseplan.errors import CheckFailure
 
-NOOP_NAME = "releaseplan-idle"
+NOOP_PARENT = ".releaseplan"  # hidden: never a package directory (discovery skips those)
+NOOP_NAME = "idle"
+NOOP_ID = f"{NOOP_PARENT}::{NOOP_NAME}"
 
 
 class DirectoryNode(pytest.Collector):
@@ -63,7 +65,10 @@ class ReleaseItem(pytest.Item):
 
 
 class IdleItem(pytest.Item):
-    """xdist's worker runs item i only once another index is queued after it: this is that one."""
+    """xdist's worker runs item i only once another index is queued after it: this is that one.
+
+    It has a parent of its own, so a real item followed by it is torn down completely.
+    """
 
     def runtest(self) -> None:
         """Never run: the worker plugin swallows it (see plugin.pytest_runtest_protocol)."""

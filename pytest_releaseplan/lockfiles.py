@@ -20,7 +20,7 @@ import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +134,7 @@ class Req:
     extra: str | None = None  # the optional-dependency it belongs to
     specifier: str = ""  # canonical; "" when none
     sourced: bool = False  # locked from a path/workspace/VCS/URL source: no specifier recorded
+    raw: str = field(default="", compare=False)  # as the pyproject spells it, for messages
 
     def matches(self, other: Req) -> bool:
         same = (self.name, self.extras, self.extra) == (other.name, other.extras, other.extra)
@@ -145,9 +146,10 @@ class Req:
 
     def show(self) -> str:
         extras = f"[{','.join(self.extras)}]" if self.extras else ""
-        marker = f"; extra == '{self.extra}'" if self.extra else ""
-        source = " (path/workspace source)" if self.sourced and not self.specifier else ""
-        return f"{self.name}{extras}{self.specifier}{marker}{source}"
+        base = self.raw or f"{self.name}{extras}{self.specifier}"
+        marker = f" (extra {self.extra!r})" if self.extra else ""
+        source = " (path/workspace source)" if self.sourced and not self.raw else ""
+        return f"{base}{marker}{source}"
 
 
 def canonical_specifier(text: str) -> str:
@@ -179,6 +181,7 @@ def declared_req(raw: object, extra: str | None) -> Req | None:
         extra=names.normalize(extra) if extra else None,
         specifier=canonical_specifier(str(req.specifier)) if str(req.specifier) else "",
         sourced=req.url is not None,
+        raw=raw.strip(),
     )
 
 
@@ -371,7 +374,7 @@ def _excluded_internal(
         spec = SpecifierSet(req.specifier)
         if not any(_admits(spec, v) for v in versions):
             reasons.append(
-                f"{project.label} requires {req.show()!r} but {lock_label} holds "
+                f"{project.label} requires {req.show()!r} but {lock_label} locks "
                 f"{req.name} {', '.join(versions)}, which that specifier excludes"
             )
     return reasons

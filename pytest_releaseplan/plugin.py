@@ -39,7 +39,11 @@ def is_worker(config: pytest.Config) -> bool:
 
 
 def is_distributing(config: pytest.Config) -> bool:
-    return not is_worker(config) and config.pluginmanager.has_plugin("dsession")
+    """True on an xdist controller that will hand items to workers (known before xdist's
+    own trylast pytest_configure registers its DSession)."""
+    if is_worker(config) or config.getoption("collectonly") or not config.pluginmanager.has_plugin("xdist"):
+        return False
+    return config.getoption("dist", "no") != "no" and bool(config.getoption("tx", None))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -69,6 +73,15 @@ def pytest_configure(config: pytest.Config) -> None:
         workers = int(getattr(config.option, "numprocesses", 0) or 0) if is_distributing(config) else 0
         config.pluginmanager.register(Reporter(ctx, config.stash[PLANNED], workers), "releaseplan-reporter")
     config.pluginmanager.register(ReleasePlugin(config, ctx), "releaseplan-session")
+    if mode == "publish" and not is_worker(config):
+        from pytest_releaseplan.ordering import SerialOrder, XdistOrder
+
+        order: object = (
+            XdistOrder(config, ctx, config.stash[PLANNED])
+            if is_distributing(config)
+            else SerialOrder(ctx, config.stash[PLANNED])
+        )
+        config.pluginmanager.register(order, "releaseplan-order")
 
 
 class ReleasePlugin:
@@ -84,7 +97,8 @@ class ReleasePlugin:
     def pytest_collection(self, session: pytest.Session) -> bool | None:
         if is_distributing(self.config):
             return None  # xdist's controller collects nothing; workers send their ids
-        items = build_items(session, self.config.stash[PLANNED], with_idle=is_worker(self.config))
+        with_idle = is_worker(self.config) and self.ctx.settings.mode == "publish"
+        items = build_items(session, self.config.stash[PLANNED], with_idle=with_idle)
         session.items = items
         report = pytest.CollectReport("", "passed", None, list(items))
         session.ihook.pytest_collectreport(report=report)
@@ -101,8 +115,7 @@ class ReleasePlugin:
 
 
 def build_items(session: pytest.Session, planned: list[Planned], with_idle: bool) -> list[pytest.Item]:
-    from pytest_releaseplan import plan
-    from pytest_releaseplan.items import NOOP_NAME, DirectoryNode, IdleItem
+    from pytest_releaseplan.items import NOOP_NAME, NOOP_PARENT, DirectoryNode, IdleItem
 
     ctx = session.config.stash[CONTEXT]
     parents: dict[str, DirectoryNode] = {}
@@ -115,7 +128,9 @@ def build_items(session: pytest.Session, planned: list[Planned], with_idle: bool
 
     items: list[pytest.Item] = [_item(ctx, parent(p.parent), p) for p in planned]
     if with_idle:
-        items.append(IdleItem.from_parent(parent(plan.WORKSPACE_NODE), name=NOOP_NAME))
+        idle_parent = DirectoryNode.from_parent(session, name=NOOP_PARENT, nodeid=NOOP_PARENT,
+                                                path=ctx.settings.statedir)
+        items.append(IdleItem.from_parent(idle_parent, name=NOOP_NAME))
     return items
 
 

@@ -46,10 +46,11 @@ from functools import partial
 from html.parser import HTMLParser
 from http.client import HTTPException, HTTPMessage
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from filelock import FileLock
+from filelock import Timeout as FileLockTimeout
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
@@ -65,6 +66,7 @@ from pytest_releaseplan.names import validated
 from pytest_releaseplan.retry import OnRetry, retry
 from pytest_releaseplan.secrets import mask, register
 
+T = TypeVar("T")
 READ_TIMEOUT = 30.0  # bound of one index request (seconds)
 EVIDENCE_LINES = 12
 TRANSIENT_FIX = "rerun the same command; the release resumes where it stopped"
@@ -83,6 +85,8 @@ _TRANSIENT_TEXT = re.compile(
 )
 _ALREADY_EXISTS = re.compile(r"already exists?|file exists", re.IGNORECASE)
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+_CSS = re.compile(r"\{[^}]*:[^}]*\}?|^\s*[\w\s,.#-]+\{\s*$")
 
 
 # --- the registry model ----------------------------------------------------------------
@@ -312,14 +316,22 @@ def fix_lines(category: Category, status: int | None, url: str, text: str = "") 
 
 
 def evidence_tail(stdout: str, stderr: str, limit: int = EVIDENCE_LINES) -> list[str]:
-    """The last meaningful output lines, ANSI-free and masked; a traceback becomes its
-    final line."""
-    lines = [_ANSI.sub("", line).rstrip() for line in stdout.splitlines()]
-    err = [_ANSI.sub("", line).rstrip() for line in stderr.splitlines() if line.strip()]
+    """The last meaningful output lines: ANSI-free, HTML error pages reduced to their text,
+    a traceback reduced to its final line, masked."""
+    lines = [_plain(line) for line in stdout.splitlines()]
+    err = [_plain(line) for line in stderr.splitlines()]
+    err = [line for line in err if line]
     if any(line.startswith("Traceback") for line in err):
         err = err[-1:]
-    kept = [line for line in lines + err if line.strip()]
+    kept = [line for line in lines + err if line]
     return [mask(line) for line in kept[-limit:]]
+
+
+def _plain(line: str) -> str:
+    text = _ANSI.sub("", line)
+    if _CSS.search(text):
+        return ""
+    return html.unescape(_TAG.sub("", text)).rstrip() if _TAG.search(text) else text.rstrip()
 
 
 # --- reading the simple index ----------------------------------------------------------
@@ -483,19 +495,30 @@ def upload(
     skipped: list[str] = []
     for name, group in _group_by_project(files).items():
         read = partial(published_files, registry, name, env=base_env, timeout=read_timeout)
-        published = retry(
-            read, retries=retries, is_transient=is_transient, sleep=sleep, on_retry=counter
-        )
+        published = _with_retries(read, retries=retries, sleep=sleep, counter=counter)
         for path in group:
             if already_uploaded(path.name, published):
                 skipped.append(path.name)
                 continue
             send = partial(_upload_one, registry, path, base_env, timeout)
-            sent = retry(
-                send, retries=retries, is_transient=is_transient, sleep=sleep, on_retry=counter
-            )
+            sent = _with_retries(send, retries=retries, sleep=sleep, counter=counter)
             (uploaded if sent else skipped).append(path.name)
     return UploadResult(tuple(uploaded), tuple(skipped), counter.count)
+
+
+def _with_retries(
+    fn: Callable[[], T], *, retries: int, sleep: Callable[[float], None], counter: _RetryCounter
+) -> T:
+    """`retry` with our classification; the final failure says how many attempts it took."""
+    before = counter.count
+    try:
+        return retry(fn, retries=retries, is_transient=is_transient, sleep=sleep, on_retry=counter)
+    except CheckFailure as exc:
+        attempts = counter.count - before + 1
+        if attempts == 1:
+            raise
+        what = f"{exc.what}, after {attempts} attempts"
+        raise CheckFailure(what, exc.category, exc.evidence, exc.fix) from None
 
 
 class _RetryCounter:
@@ -529,7 +552,10 @@ def _group_by_project(files: Sequence[Path]) -> dict[str, list[Path]]:
 def _upload_one(registry: Registry, path: Path, env: Mapping[str, str], timeout: float) -> bool:
     """Upload one file; False when the index answers that it already has it."""
     if registry.directory is not None:
-        return publish_to_directory(registry.directory, path)
+        try:
+            return publish_to_directory(registry.directory, path)
+        except (OSError, FileLockTimeout) as exc:
+            raise _directory_failure(registry.directory, path, exc) from None
     assert registry.upload_url is not None
     return _twine_upload(registry.upload_url, path, env, timeout)
 
@@ -553,6 +579,22 @@ def twine_env(repository_url: str, env: Mapping[str, str]) -> dict[str, str]:
         child["TWINE_PASSWORD"] = password or ""
     child.update({"NO_COLOR": "1", "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"})
     return child
+
+
+def _directory_failure(directory: Path, path: Path, exc: BaseException) -> CheckFailure:
+    if isinstance(exc, FileLockTimeout):
+        return CheckFailure(
+            f"upload of {path.name} to file:{directory} waited too long for its lock",
+            Category.TRANSIENT,
+            evidence=[f"lock file: {directory / LOCK_NAME}"],
+            fix=[TRANSIENT_FIX, f"check that no other process holds {directory / LOCK_NAME}"],
+        )
+    return CheckFailure(
+        f"upload of {path.name} to file:{directory} failed",
+        Category.BLOCKING,
+        evidence=[f"{type(exc).__name__}: {exc}"],
+        fix=[f"make {directory} a writable directory, then rerun the same command"],
+    )
 
 
 def _twine_upload(url: str, path: Path, env: Mapping[str, str], timeout: float) -> bool:

@@ -19,6 +19,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -110,9 +111,7 @@ def running_pypiserver(
         try:
             if _wait_until_up(proc, f"http://{HOST}:{port}/health", START_TIMEOUT):
                 url = f"http://{HOST}:{port}/"
-                yield PypiServer(
-                    url, url + "simple/", packages_dir, port, proc, username, password
-                )
+                yield PypiServer(url, url + "simple/", packages_dir, port, proc, username, password)
                 return
         finally:
             _stop(proc)
@@ -120,7 +119,9 @@ def running_pypiserver(
 
 
 def write_htpasswd(path: Path, username: str, password: str) -> Path:
-    from passlib.apache import HtpasswdFile
+    with warnings.catch_warnings():  # passlib imports the deprecated `crypt` module
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from passlib.apache import HtpasswdFile  # type: ignore[import-untyped]
 
     ht = HtpasswdFile(str(path), new=True)
     ht.set_password(username, password)
@@ -179,7 +180,7 @@ class FaultyProxy:
 
 def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
     if handler.headers.get("Transfer-Encoding", "").lower() == "chunked":
-        chunks = []
+        chunks: list[bytes] = []
         while True:
             size = int(handler.rfile.readline().split(b";")[0].strip() or b"0", 16)
             if size == 0:
@@ -309,7 +310,11 @@ def faulty_proxy() -> Iterator[FaultyProxyFactory]:
     with contextlib.ExitStack() as stack:
 
         def start(
-            upstream: str, *, fail: int, method: str = "POST", status: int = 503,
+            upstream: str,
+            *,
+            fail: int,
+            method: str = "POST",
+            status: int = 503,
             mode: str = "status",
         ) -> FaultyProxy:
             return stack.enter_context(

@@ -52,7 +52,7 @@ def no_sleep(_delay: float) -> None:
 
 def build_dists(workdir: Path, name: str = NAME, version: str = VERSION) -> list[Path]:
     """A tiny real wheel + sdist, built offline by uv's built-in backend."""
-    module = name.replace("-", "_")
+    module = name.replace("-", "_").replace(".", "_").lower()
     pkg = workdir / "src-pkg"
     (pkg / "src" / module).mkdir(parents=True)
     (pkg / "src" / module / "__init__.py").write_text(f'__version__ = "{version}"\n')
@@ -212,15 +212,24 @@ def test_classify_twine_output(stdout: str, stderr: str, expected: Category) -> 
 @pytest.mark.parametrize(
     ("exc", "expected"),
     [
-        (urllib.error.URLError(ConnectionRefusedError(111, "Connection refused")), Category.TRANSIENT),
+        (
+            urllib.error.URLError(ConnectionRefusedError(111, "Connection refused")),
+            Category.TRANSIENT,
+        ),
         (urllib.error.HTTPError("http://x/", 503, "Unavailable", None, None), Category.TRANSIENT),  # type: ignore[arg-type]
         (urllib.error.HTTPError("http://x/", 429, "Slow down", None, None), Category.TRANSIENT),  # type: ignore[arg-type]
         (urllib.error.HTTPError("http://x/", 401, "Unauthorized", None, None), Category.BLOCKING),  # type: ignore[arg-type]
         (urllib.error.HTTPError("http://x/", 403, "Forbidden", None, None), Category.BLOCKING),  # type: ignore[arg-type]
         (TimeoutError("timed out"), Category.TRANSIENT),
         (ConnectionResetError(104, "reset"), Category.TRANSIENT),
-        (process.ProcessError(process.Result(("twine",), -9, "", ""), None, timed_out=True), Category.TRANSIENT),
-        (process.ProcessError(process.Result(("twine",), 1, TWINE_403, ""), None), Category.BLOCKING),
+        (
+            process.ProcessError(process.Result(("twine",), -9, "", ""), None, timed_out=True),
+            Category.TRANSIENT,
+        ),
+        (
+            process.ProcessError(process.Result(("twine",), 1, TWINE_403, ""), None),
+            Category.BLOCKING,
+        ),
         (ValueError("bad"), Category.BLOCKING),
     ],
 )
@@ -292,7 +301,9 @@ def test_directory_registry_relative_to_root(tmp_path: Path) -> None:
     assert absolute.directory == (tmp_path / "abs").resolve()
 
 
-@pytest.mark.parametrize("bad", ["", "ftp://h/x", "pypi", "file:", "file://remote.host/x", "http://"])
+@pytest.mark.parametrize(
+    "bad", ["", "ftp://h/x", "pypi", "file:", "file://remote.host/x", "http://"]
+)
 def test_bad_registry_is_a_config_error(bad: str, tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         parse_registry(bad, None, tmp_path)
@@ -308,7 +319,9 @@ def test_credentials_in_the_url_are_masked_and_never_on_the_command_line(tmp_pat
     assert "https://pkgs.example/" in argv
     env = registry.twine_env(reg.upload_url or "", {})
     assert (env["TWINE_USERNAME"], env["TWINE_PASSWORD"]) == ("me", "Tok3n-Very-Secret")
-    assert "Tok3n-Very-Secret" not in registry.mask("see https://me:Tok3n-Very-Secret@x/ Tok3n-Very-Secret")
+    assert "Tok3n-Very-Secret" not in registry.mask(
+        "see https://me:Tok3n-Very-Secret@x/ Tok3n-Very-Secret"
+    )
 
 
 # --- real pypiserver -------------------------------------------------------------------
@@ -326,7 +339,9 @@ def test_upload_then_published_and_idempotent_rerun(
     assert first.skipped == ()
     assert published_files(reg, NAME) == {p.name for p in dists}
     assert published_versions(reg, "RP_Demo") == {Version(VERSION)}
-    assert sorted(p.name for p in pypiserver.packages_dir.iterdir()) == sorted(p.name for p in dists)
+    assert sorted(p.name for p in pypiserver.packages_dir.iterdir()) == sorted(
+        p.name for p in dists
+    )
 
     second = upload(reg, dists, retries=0, timeout=60, env=anon_env)
     assert second.uploaded == ()
