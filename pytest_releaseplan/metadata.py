@@ -9,7 +9,7 @@ from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from pytest_releaseplan import names
+from pytest_releaseplan import config, names
 from pytest_releaseplan.config import read_toml
 from pytest_releaseplan.errors import ConfigError
 
@@ -53,7 +53,8 @@ class Metadata:
     is_package: bool
 
 
-def read(pyproject: Path) -> Metadata:
+def read(pyproject: Path, *, workspace_root: bool = False) -> Metadata:
+    """The package's metadata; at the workspace root, [tool.releaseplan] is the workspace config."""
     data = read_toml(pyproject)
     project = _table(data, "project", pyproject)
     tool = _table(data, "tool", pyproject)
@@ -62,10 +63,10 @@ def read(pyproject: Path) -> Metadata:
     uv = _table(tool, "uv", pyproject)
     raw_name = project.get("name", poetry.get("name"))
     is_package = raw_name is not None and uv.get("package", True) is not False
-    if raw_name is None:
+    if raw_name is None or not is_package:
         return Metadata("", "", None, (), (), (), False, is_package=False)
     name = names.validated(raw_name, str(pyproject))
-    unknown = sorted(set(own) - {"release"})
+    unknown = sorted(set(own) - {"release"} - (set(config.KEYS) if workspace_root else set()))
     if unknown:
         raise ConfigError(
             f"{pyproject} [tool.releaseplan]: unknown key {', '.join(map(repr, unknown))}; "

@@ -49,8 +49,8 @@ def is_distributing(config: pytest.Config) -> bool:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     mode = settings.mode_of(config)
-    if mode is None:
-        return
+    if mode is None or mode in {"status", "mark-completed"}:
+        return  # inert; status and mark-completed are answered by pytest_cmdline_main
     # Imported only in release mode: an inert plugin costs nothing at startup.
     from pytest_releaseplan import plan, workspace
     from pytest_releaseplan.context import Context
@@ -74,6 +74,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(Reporter(ctx, config.stash[PLANNED], workers), "releaseplan-reporter")
     config.pluginmanager.register(ReleasePlugin(config, ctx), "releaseplan-session")
     if mode == "publish" and not is_worker(config):
+        _start_publish(config, ctx)
         from pytest_releaseplan.ordering import SerialOrder, XdistOrder
 
         order: object = (
@@ -82,6 +83,75 @@ def pytest_configure(config: pytest.Config) -> None:
             else SerialOrder(ctx, config.stash[PLANNED])
         )
         config.pluginmanager.register(order, "releaseplan-order")
+
+
+def _start_publish(config: pytest.Config, ctx: Context) -> None:
+    """Controller only: the run lock, confirmation, and the state of this run."""
+    from pytest_releaseplan import safety, state
+    from pytest_releaseplan.errors import ConfigError
+
+    s = ctx.settings
+    names = [p.name for p in ctx.workspace.packages]
+    try:
+        lock = safety.acquire_run_lock(s.statedir, names)
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.add_cleanup(lock.release)
+    if not s.yes and not config.getoption("collectonly") and safety.interactive():
+        if not safety.confirm(_plan_lines(ctx), lambda prompt: _ask(config, prompt)):
+            pytest.exit("release declined: nothing was changed", returncode=0)
+    if not s.dry_run and not config.getoption("collectonly"):
+        state.begin_run(state.path_of(ctx.statedir, False), ctx.run_id, names, restart=s.restart)
+    elif s.dry_run:
+        state.path_of(ctx.statedir, True).unlink(missing_ok=True)
+
+
+def _plan_lines(ctx: Context) -> list[str]:
+    from pytest_releaseplan.report import plan_lines
+
+    lines = [f"Release plan for {ctx.workspace.root}:", *plan_lines(ctx)]
+    if ctx.settings.restart:
+        lines.append("  --release-restart: the saved state of the last run is discarded")
+    return lines
+
+
+def _ask(config: pytest.Config, prompt: str) -> str:
+    capman = config.pluginmanager.getplugin("capturemanager")
+    if capman is not None:
+        capman.suspend_global_capture(in_=True)
+    try:
+        return input(prompt)
+    except EOFError:
+        return ""
+    finally:
+        if capman is not None:
+            capman.resume_global_capture()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    """`--release-status` and `--release-mark-completed` answer and exit: no session."""
+    mode = settings.mode_of(config)
+    if mode not in {"status", "mark-completed"}:
+        return None
+    from pytest_releaseplan import safety, state, workspace
+    from pytest_releaseplan.context import Context
+    from pytest_releaseplan.errors import ConfigError
+
+    try:
+        s = settings.load(config, mode)
+        if mode == "status":
+            path = state.path_of(s.statedir, False)
+            print(safety.render_status(state.read(path), path))  # noqa: T201 - the command's output
+            return 0
+        from pytest_releaseplan.publish.mark import mark_completed
+
+        ctx = Context(s, workspace.discover(s.root, s.config), run_id="mark")
+        print(mark_completed(ctx, str(s.mark_completed)))  # noqa: T201 - the command's output
+    except ConfigError as exc:
+        print(f"ERROR: {exc}")  # noqa: T201 - the command's output
+        return 4
+    return 0
 
 
 class ReleasePlugin:
@@ -106,6 +176,16 @@ class ReleasePlugin:
         self.config.hook.pytest_collection_finish(session=session)
         session.testscollected = len(session.items)
         return True
+
+    @pytest.hookimpl
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        from pytest_releaseplan import state
+
+        s = self.ctx.settings
+        if s.mode != "publish" or s.dry_run or is_worker(self.config) or self.config.getoption("collectonly"):
+            return
+        complete = session.testsfailed == 0 and not session.shouldstop
+        state.finish_run(state.path_of(self.ctx.statedir, False), complete)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> bool | None:
@@ -144,7 +224,10 @@ def _item(ctx: Context, parent: DirectoryNode, p: Planned) -> ReleaseItem:
             "version": p.package.version_text or "",
             "release_version": str(p.package.release_version or ""),
         }
-    return ReleaseItem.from_parent(parent, name=p.name, check=p.name, action=_action(ctx, p), properties=props)
+    item = ReleaseItem.from_parent(parent, name=p.name, check=p.name, action=_action(ctx, p), properties=props)
+    if p.scope == "publish":
+        item.add_marker(pytest.mark.timeout(ctx.config.timeout))
+    return item
 
 
 def _action(ctx: Context, p: Planned) -> Any:  # noqa: ANN401 - a zero-argument callable

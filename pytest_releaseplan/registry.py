@@ -85,8 +85,11 @@ _TRANSIENT_TEXT = re.compile(
 )
 _ALREADY_EXISTS = re.compile(r"already exists?|file exists", re.IGNORECASE)
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
-_CSS = re.compile(r"\{[^}]*:[^}]*\}?|^\s*[\w\s,.#-]+\{\s*$")
+_TAG = re.compile(
+    r"<(?:!DOCTYPE|/?(?:html|head|body|title|style|meta|h\d|p|pre|tt|br|a|div|span|code)\b)[^>]*>",
+    re.IGNORECASE,
+)
+_CSS = re.compile(r"[{}]|;\s*$")
 
 
 # --- the registry model ----------------------------------------------------------------
@@ -331,7 +334,10 @@ def _plain(line: str) -> str:
     text = _ANSI.sub("", line)
     if _CSS.search(text):
         return ""
-    return html.unescape(_TAG.sub("", text)).rstrip() if _TAG.search(text) else text.rstrip()
+    if _TAG.search(text):  # a line of an HTML error page: keep its text only
+        inner = html.unescape(_TAG.sub("", text)).strip()
+        return f"  {inner}" if inner else ""
+    return text.rstrip()
 
 
 # --- reading the simple index ----------------------------------------------------------

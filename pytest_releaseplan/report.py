@@ -87,10 +87,20 @@ class Reporter:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:  # noqa: ANN401 - TerminalReporter
         tr = terminalreporter
         tr.section("release plan", sep="-")
+        if tr.config.getoption("collectonly"):
+            for line in plan_lines(self.ctx):
+                tr.write_line(line)
+            return
         rows = summary_rows(self.ctx, self.planned, self.records)
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         for row in rows:
             tr.write_line("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        if self.ctx.settings.dry_run:
+            tr.write_line("dry run: nothing was committed, tagged, uploaded or pushed. It would:")
+            for pkg in self.ctx.workspace.packages:
+                rec = self.records.get(f"{pkg.relpath}::publish")
+                for note in (rec.publish or {}).get("notes", []) if rec else []:
+                    tr.write_line(f"  {pkg.name}: {note}")
 
     def build(self) -> dict[str, Any]:
         finished = time.time()
@@ -161,6 +171,19 @@ class Reporter:
         return graph.critical_path(deps, weight)
 
 
+def plan_lines(ctx: Context) -> list[str]:
+    """The publish order a run would follow (without xdist; with it, as soon as ready)."""
+    from pytest_releaseplan import plan
+
+    ws = ctx.workspace
+    deps = ws.runtime_graph()
+    lines = [f"registry: {ctx.config.registry or '(none configured: publish will refuse)'}"]
+    for i, pkg in enumerate(plan.publish_order(ws), 1):
+        after = ", ".join(sorted(deps[pkg.name])) or "-"
+        lines.append(f"{i:>4}. {pkg.name:<24} {pkg.version_text} -> {pkg.release_version}   after: {after}")
+    return lines
+
+
 def summary_rows(ctx: Context, planned: list[Planned], records: dict[str, Record]) -> list[list[str]]:
     rows = [["package", "version", "outcome", "duration", "waited-for"]]
     publishing = ctx.settings.mode == "publish"
@@ -175,6 +198,8 @@ def summary_rows(ctx: Context, planned: list[Planned], records: dict[str, Record
             outcome = (rec.publish or {}).get("outcome") if rec and rec.publish else (rec.outcome if rec else "not run")
             if rec and rec.outcome == "failed":
                 outcome = "failed"
+            if rec and rec.outcome == "skipped" and rec.message:
+                outcome = f"skipped: {rec.message}"
             if failed:
                 outcome = f"{outcome} (failed: {', '.join(failed)})"
             waited = ", ".join(sorted(ctx.workspace.runtime_graph()[pkg.name]))

@@ -45,7 +45,12 @@ class Package:
 
     @property
     def release_version(self) -> Version | None:
-        return None if self.version is None else versions.release_of(self.version)
+        """None for a VCS-derived version, and for an invalid one (the `version` check says why)."""
+        try:
+            version = self.version
+        except ConfigError:
+            return None
+        return None if version is None else versions.release_of(version)
 
     @property
     def pyproject(self) -> Path:
@@ -113,7 +118,7 @@ def discover(root: Path, config: Config) -> Workspace:
     for directory in dirs:
         if directory in excluded:
             continue
-        meta = metadata.read(directory / "pyproject.toml")
+        meta = metadata.read(directory / "pyproject.toml", workspace_root=directory == root)
         if not meta.is_package or meta.release_opt_out:
             continue
         package = _package(root, directory, meta, directory in members)

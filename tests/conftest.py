@@ -5,9 +5,17 @@ from pathlib import Path
 
 import pytest
 
+import importlib
+import pkgutil
+
+import pytest_releaseplan
 from pytest_releaseplan.scaffold import IDENTITY, PackageSpec, monorepo, tree
 
-pytest_plugins = ["tests.servers"]
+# pytester's in-process runs drop modules first imported inside them; import every module of
+# the plugin here so all runs share one copy (else packaging.Version from two copies clash).
+for _module in pkgutil.walk_packages(pytest_releaseplan.__path__, "pytest_releaseplan."):
+    if _module.name != "pytest_releaseplan.demo":
+        importlib.import_module(_module.name)
 
 DIAMOND = [
     PackageSpec("core"),
@@ -42,7 +50,7 @@ def diamond_monorepo(tmp_path: Path) -> Path:
 
 
 def run_release(pytester: pytest.Pytester, root: Path, *args: str, subprocess: bool = False) -> pytest.RunResult:
-    argv = ["--release-root", str(root), "-p", "no:cacheprovider", *args]
+    argv = ["--release-root", str(root), f"--rootdir={root}", "-p", "no:cacheprovider", *args]
     if subprocess or any(a.startswith("-n") for a in args):
         return pytester.runpytest_subprocess(*argv, timeout=600)
     return pytester.runpytest(*argv)

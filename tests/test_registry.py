@@ -265,6 +265,24 @@ def test_evidence_tail_strips_colour_and_tracebacks_and_masks() -> None:
     ]
 
 
+def test_evidence_tail_reduces_html_error_pages_to_text() -> None:
+    out = """INFO     password: <hidden>
+INFO     <!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">
+             <html><head><style>
+                 body {background-color: #fff;
+                       padding: 15px; margin: 15px;}
+             </style></head>
+             <body><h1>Error: 403 Forbidden</h1></body></html>
+ERROR    HTTPError: 403 Forbidden from http://127.0.0.1:1/
+"""
+    assert registry.evidence_tail(out, "") == [
+        "INFO     password: <hidden>",
+        "  INFO",
+        "  Error: 403 Forbidden",
+        "ERROR    HTTPError: 403 Forbidden from http://127.0.0.1:1/",
+    ]
+
+
 # --- parsing the registry config -------------------------------------------------------
 
 
@@ -441,7 +459,7 @@ def test_persistent_503_fails_transient_with_fix(
         upload(reg, dists, retries=1, timeout=60, env=anon_env, sleep=slept.append)
     failure = info.value
     assert failure.category is Category.TRANSIENT
-    assert "(HTTP 503)" in failure.what
+    assert "(HTTP 503), after 2 attempts" in failure.what
     assert failure.fix[0].startswith("rerun the same command")
     assert any("503" in line for line in failure.evidence)
     assert len(slept) == 1

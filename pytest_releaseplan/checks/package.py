@@ -50,11 +50,11 @@ def internal_deps(ctx: Context, pkg: Package) -> str:
     checked = 0
     for dep in ws.internal(pkg):
         target = ws.by_name[dep.name]
-        if target.version is None:
-            continue  # a VCS-versioned package has no declared version to compare
+        if target.release_version is None:
+            continue  # VCS-versioned (nothing declared to compare) or invalid (its `version` check fails)
         checked += 1
         poetry = dep.group.startswith("poetry")
-        assert target.release_version is not None
+        assert target.version is not None
         if specifiers.admits(dep.specifier, target.version, poetry=poetry) or specifiers.admits(
             dep.specifier, target.release_version, poetry=poetry
         ):

@@ -126,12 +126,29 @@ def _run_steps(job: Job, plan: tuple[str, ...], record: Callable[..., None]) -> 
         try:
             STEP_FUNCS[name](job)
         except CheckFailure as exc:
+            if name in UNTAG_ON_FAILURE and "set-version" in plan:
+                _drop_unpushed_tag(job, exc)
             record(name, "failed", None, None, started=started, failure=exc)
             raise
         except BaseException:
             record(name, "failed", None, None, started=started)
             raise
         record(name, "passed", None, None, started=started)
+
+
+UNTAG_ON_FAILURE = ("check", "build")
+
+
+def _drop_unpushed_tag(job: Job, exc: CheckFailure) -> None:
+    """A check or build failure after tagging: the tag was never pushed, so take it back;
+    after the fix is committed, the rerun tags the fixed commit."""
+    if job.dry_run:
+        return
+    with job.ctx.repo_lock(job.repo):
+        if f"refs/tags/{job.tag}" in gitops.refs(job.repo):
+            gitops.git(job.repo, "tag", "-d", job.tag)
+    exc.fix.append(f"the local tag {job.tag} was removed (it was never pushed): commit your fix "
+                   "and rerun the same command to release")
 
 
 def _recorder(state_path: Any, pkg: Package, release: Version,  # noqa: ANN401 - a Path

@@ -125,7 +125,7 @@ def check(job: Job) -> None:
         raise CheckFailure(
             f"{job.pkg.name}: the check command failed" + (" (timed out)" if exc.timed_out else ""),
             Category.BLOCKING, [exc.render()],
-            [f"cd {job.pkg.path} && {' '.join(argv)}   # fix what it reports, then rerun the release"],
+            [f"cd {cwd} && {' '.join(_fill(a, job, cwd) for a in argv)}   # fix what it reports, then rerun"],
         ) from None
 
 
@@ -160,7 +160,7 @@ def build(job: Job) -> None:
     except process.ProcessError as exc:
         raise CheckFailure(
             f"{job.pkg.name}: building {job.release} failed", Category.BLOCKING, [exc.render()],
-            [f"cd {job.pkg.path} && {' '.join(job.ctx.config.build)}   # reproduce, fix, rerun"],
+            [f"cd {cwd} && {' '.join(argv)}   # reproduce, fix, rerun"],
         ) from None
     job.files = sorted(p for p in dist.iterdir() if p.suffix in {".whl", ".gz", ".zip"})
     verify_dist(job)

@@ -1,0 +1,108 @@
+"""Audit time of N single-package repositories against a serial loop of raw git calls.
+
+Usage: python bench/audit.py [N ...] [--repeat R]
+
+Default N = 50 100 200. Each N gets a fresh tree (one git repository per package, each
+with a bare remote under .remotes/). Measured, wall time of the whole subprocess:
+
+* plugin: `pytest --release-audit -p no:cacheprovider -q` without xdist, with -n 1, -n 2
+* raw: a serial loop over the repositories of what a minimal audit needs per repository:
+  `git fetch origin`, `git status --porcelain`, `git rev-parse main origin/main`,
+  `git tag --list`.
+
+ratio = plugin / raw. Goals (SPEC §7): ratio <= 1.0 at N=200 with -n 2; 200 repos < 10 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pytest_releaseplan.scaffold import IDENTITY, PackageSpec, tree
+
+GOAL_RATIO = 1.0
+GOAL_200_S = 10.0
+RAW_CALLS: tuple[tuple[str, ...], ...] = (
+    ("fetch", "-q", "origin"),
+    ("status", "--porcelain"),
+    ("rev-parse", "main", "origin/main"),
+    ("tag", "--list"),
+)
+
+
+def generate(root: Path, n: int) -> float:
+    started = time.perf_counter()
+    tree(root, [PackageSpec(f"pkg-{i:04d}") for i in range(n)])
+    return time.perf_counter() - started
+
+
+def timed(fn: Callable[[], None], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def raw_loop(root: Path) -> None:
+    for repo in sorted(p for p in root.iterdir() if (p / ".git").is_dir()):
+        for call in RAW_CALLS:
+            argv = ["git", "-C", str(repo), *call]
+            subprocess.run(argv, capture_output=True, check=True, timeout=60)
+
+
+def plugin(root: Path, workers: int | None) -> Callable[[], None]:
+    argv = [sys.executable, "-m", "pytest", "--release-audit", "-p", "no:cacheprovider", "-q"]
+    if workers is not None:
+        argv += ["-n", str(workers)]
+
+    def run() -> None:
+        result = subprocess.run(
+            argv, cwd=root, capture_output=True, text=True, timeout=170, check=False
+        )
+        if result.returncode != 0:
+            tail = "\n".join(result.stdout.splitlines()[-15:])
+            print(f"warning: audit of {root.name} {argv[-2:]} exited {result.returncode}:\n{tail}",
+                  file=sys.stderr)
+
+    return run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[50, 100, 200])
+    parser.add_argument("--repeat", type=int, default=1, help="runs per cell; the best is reported")
+    args = parser.parse_args(argv)
+    os.environ.update(IDENTITY)
+    os.environ.pop("CI", None)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="rp-bench-audit-") as tmp:
+        for n in args.sizes:
+            root = Path(tmp) / f"tree-{n}"
+            gen = generate(root, n)
+            raw = timed(lambda root=root: raw_loop(root), args.repeat)  # type: ignore[misc]
+            serial = timed(plugin(root, None), args.repeat)
+            n1 = timed(plugin(root, 1), args.repeat)
+            n2 = timed(plugin(root, 2), args.repeat)
+            goal = "ok" if n2 / raw <= GOAL_RATIO and (n < 200 or n2 < GOAL_200_S) else "MISSED"
+            cells = [f"{gen:.1f}", f"{raw:.2f}"]
+            cells += [f"{t:.2f} | {t / raw:.2f}" for t in (serial, n1, n2)]
+            rows.append(f"| {n} | {' | '.join(cells)} | {goal} |")
+    print(f"\nAudit of N single-package repositories, wall seconds (best of {args.repeat}), "
+          f"{os.cpu_count()} CPUs\n")
+    print("| N | generate s | raw git loop s | plugin no-xdist s | ratio | plugin -n 1 s | ratio "
+          "| plugin -n 2 s | ratio | goal (-n 2 ratio <= 1.0, 200 < 10 s) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("\n".join(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

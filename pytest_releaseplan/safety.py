@@ -1,0 +1,80 @@
+"""One run at a time (run lock), confirmation before changes, status and mark-completed."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from pytest_releaseplan import statedir
+from pytest_releaseplan.errors import ConfigError
+
+RUN_LOCK = "run.lock"
+RUN_INFO = "run.json"
+
+
+def acquire_run_lock(state: Path, packages: list[str]) -> FileLock:
+    """Take the OS-level run lock at once or fail naming the run that holds it."""
+    statedir.ensure(state)
+    lock = FileLock(str(state / RUN_LOCK), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        info = statedir.read_json(state / RUN_INFO) or {}
+        started = info.get("started", "?")
+        raise ConfigError(
+            f"another release is running: pid {info.get('pid', '?')} on {info.get('host', '?')}, "
+            f"started {started} ({state / RUN_LOCK} is held). Wait for it, or inspect it with "
+            "`pytest --release-status`; a crashed run releases the lock by itself"
+        ) from None
+    statedir.write_json(state / RUN_INFO, {
+        "pid": os.getpid(), "host": socket.gethostname(),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"), "packages": packages,
+    })
+    return lock
+
+
+def interactive() -> bool:
+    if os.environ.get("CI"):
+        return False
+    stdin, stdout = sys.__stdin__, sys.__stdout__
+    return bool(stdin and stdout and stdin.isatty() and stdout.isatty())
+
+
+def confirm(lines: list[str], ask: Callable[[str], str]) -> bool:
+    for line in lines:
+        print(line, file=sys.__stdout__, flush=True)  # noqa: T201 - the prompt is the interface
+    answer = ask("Continue? [y/N] ")
+    return answer.strip().lower() in {"y", "yes"}
+
+
+def render_status(state: dict[str, Any], state_path: Path) -> str:
+    packages: dict[str, Any] = state.get("packages", {})
+    if not packages and not state.get("run_id"):
+        return f"no release state at {state_path}: nothing has been published from here yet"
+    done = state.get("finished")
+    when = state.get("updated")
+    head = [f"release state ({state_path}):",
+            f"  run {state.get('run_id', '?')}: {'finished' if done else 'unfinished — rerun the same command to resume'}"
+            + (f", last update {datetime.fromtimestamp(when, UTC).isoformat(timespec='seconds')}" if when else "")]
+    rows = []
+    for name in sorted(set(packages) | set(state.get("planned", []))):
+        entry = packages.get(name, {})
+        outcome = entry.get("outcome") or ("in progress" if entry.get("step") else "not started")
+        rows.append(f"  {name:<24} {entry.get('release_version', ''):<12} step: {entry.get('step', '-'):<22} {outcome}")
+        failure = entry.get("failure")
+        if failure and outcome == "failed":
+            rows.append(f"      {failure.get('category')}: {failure.get('message')}")
+            rows += [f"      Fix: {line}" for line in failure.get("fix", [])]
+    return "\n".join(head + rows)
+
+
+def now() -> float:
+    return time.time()
