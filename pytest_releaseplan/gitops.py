@@ -116,8 +116,16 @@ def remote_url(repo: Path, remote: str) -> str | None:
 
 
 def fetch(repo: Path, remote: str, timeout: float = FETCH_TIMEOUT) -> None:
-    git(repo, "fetch", "--quiet", "--prune", "--tags", "--no-recurse-submodules", remote,
+    """Update the remote-tracking branches (must succeed), then the tags (best effort).
+
+    A local tag that differs from the remote's makes `fetch --tags` exit 1 ("would clobber
+    existing tag") although the branches were fetched: that is no reason to fail the branch
+    checks as transient, and retrying would never help.
+    """
+    git(repo, "fetch", "--quiet", "--prune", "--no-tags", "--no-recurse-submodules", remote,
         timeout=timeout)
+    git(repo, "fetch", "--quiet", "--tags", "--no-recurse-submodules", remote,
+        timeout=timeout, check=False)
 
 
 def commits_since(repo: Path, ref: str, path: str) -> int:

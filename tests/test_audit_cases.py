@@ -805,3 +805,18 @@ def test_the_audit_does_not_import_workspace_conftests(pytester: pytest.Pytester
     assert "conftest imported" not in out and "Traceback" not in out, out
     result.assert_outcomes(passed=n_items(2, 2))
     assert (root / ".releaseplan" / "last-report.json").is_file()
+
+
+def test_a_local_tag_differing_from_the_remote_does_not_break_the_fetch(
+    pytester: pytest.Pytester, diamond_tree: Path, tmp_path: Path
+) -> None:
+    core = diamond_tree / "core"
+    git(core, "tag", "-a", "-m", "release", "v0.9.0")
+    git(core, "push", "-q", "origin", "v0.9.0")
+    (core / "LATER.txt").write_text("later\n")
+    commit_all(core, "later", push=True)
+    git(core, "tag", "-f", "-a", "-m", "moved", "v0.9.0")  # now differs from the remote's tag
+    theirs = push_from_clone(tree_remote(diamond_tree, "core"), tmp_path / "clone")
+    failed = audit(pytester, diamond_tree).expect_failures(("core", "target-branch-sync"), ("core", "branch"))
+    assert all(c.props["category"] == "fixable" for c in failed.values())
+    assert theirs in failed["core", "target-branch-sync"].text
