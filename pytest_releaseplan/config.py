@@ -93,7 +93,7 @@ def parse(table: dict[str, Any], source: str) -> Config:
     return Config(**values)
 
 
-def _coerce(key: str, raw: object, source: str) -> object:  # noqa: PLR0911 - one branch a type
+def _coerce(key: str, raw: object, source: str) -> object:
     where = f"{source}: {key!r}"
     if key in {"packages", "exclude", "build", "check", "lock-command"}:
         if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):

@@ -94,12 +94,18 @@ class XdistOrder:
     def _emit_skip(self, nodeid: str, reason: str) -> None:
         # The pattern xdist uses for crashed items: report on the controller, never send.
         hook = self.config.hook
-        path = nodeid.split("::")[0]
+        path = nodeid.split("::", maxsplit=1)[0]
         location = (path, None, nodeid)
         hook.pytest_runtest_logstart(nodeid=nodeid, location=location)
         report = pytest.TestReport(
-            nodeid=nodeid, location=location, keywords={nodeid: 1}, outcome="skipped",
-            longrepr=(path, 0, f"Skipped: {reason}"), when="setup", sections=[], duration=0.0,
+            nodeid=nodeid,
+            location=location,
+            keywords={nodeid: 1},
+            outcome="skipped",
+            longrepr=(path, 0, f"Skipped: {reason}"),
+            when="setup",
+            sections=[],
+            duration=0.0,
             user_properties=[],
         )
         hook.pytest_runtest_logreport(report=report)

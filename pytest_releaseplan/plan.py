@@ -70,7 +70,11 @@ def dependencies(ws: Workspace, planned: list[Planned]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for name, nodeid in publish_of.items():
         pkg = ws.by_name[name]
-        needs = set(workspace_checks) | set(by_package.get(name, [])) | set(by_repo.get(pkg.repo_relpath, []))
+        needs = (
+            set(workspace_checks)
+            | set(by_package.get(name, []))
+            | set(by_repo.get(pkg.repo_relpath, []))
+        )
         needs |= {publish_of[d] for d in runtime[name] if d in publish_of}
         out[nodeid] = needs
     return out

@@ -41,7 +41,11 @@ def is_worker(config: pytest.Config) -> bool:
 def is_distributing(config: pytest.Config) -> bool:
     """True on an xdist controller that will hand items to workers (known before xdist's
     own trylast pytest_configure registers its DSession)."""
-    if is_worker(config) or config.getoption("collectonly") or not config.pluginmanager.has_plugin("xdist"):
+    if (
+        is_worker(config)
+        or config.getoption("collectonly")
+        or not config.pluginmanager.has_plugin("xdist")
+    ):
         return False
     return config.getoption("dist", "no") != "no" and bool(config.getoption("tx", None))
 
@@ -64,14 +68,20 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     if is_worker(config):
         winput: dict[str, Any] = config.workerinput  # type: ignore[attr-defined]
-        ctx = Context(s, ws, run_id=str(winput["releaseplan_run_id"]), worker=str(winput["workerid"]))
+        ctx = Context(
+            s, ws, run_id=str(winput["releaseplan_run_id"]), worker=str(winput["workerid"])
+        )
     else:
         ctx = Context(s, ws, run_id=uuid.uuid4().hex)
     config.stash[CONTEXT] = ctx
     config.stash[PLANNED] = plan.items(ws, mode)
     if not is_worker(config):
-        workers = int(getattr(config.option, "numprocesses", 0) or 0) if is_distributing(config) else 0
-        config.pluginmanager.register(Reporter(ctx, config.stash[PLANNED], workers), "releaseplan-reporter")
+        workers = (
+            int(getattr(config.option, "numprocesses", 0) or 0) if is_distributing(config) else 0
+        )
+        config.pluginmanager.register(
+            Reporter(ctx, config.stash[PLANNED], workers), "releaseplan-reporter"
+        )
     config.pluginmanager.register(ReleasePlugin(config, ctx), "releaseplan-session")
     if mode == "publish" and not is_worker(config):
         _start_publish(config, ctx)
@@ -97,9 +107,9 @@ def _start_publish(config: pytest.Config, ctx: Context) -> None:
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.add_cleanup(lock.release)
-    if not s.yes and not config.getoption("collectonly") and safety.interactive():
-        if not safety.confirm(_plan_lines(ctx), lambda prompt: _ask(config, prompt)):
-            pytest.exit("release declined: nothing was changed", returncode=0)
+    asking = not s.yes and not config.getoption("collectonly") and safety.interactive()
+    if asking and not safety.confirm(_plan_lines(ctx), lambda prompt: _ask(config, prompt)):
+        pytest.exit("release declined: nothing was changed", returncode=0)
     if not s.dry_run and not config.getoption("collectonly"):
         state.begin_run(state.path_of(ctx.statedir, False), ctx.run_id, names, restart=s.restart)
     elif s.dry_run:
@@ -142,14 +152,14 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         s = settings.load(config, mode)
         if mode == "status":
             path = state.path_of(s.statedir, False)
-            print(safety.render_status(state.read(path), path))  # noqa: T201 - the command's output
+            print(safety.render_status(state.read(path), path))
             return 0
         from pytest_releaseplan.publish.mark import mark_completed
 
         ctx = Context(s, workspace.discover(s.root, s.config), run_id="mark")
-        print(mark_completed(ctx, str(s.mark_completed)))  # noqa: T201 - the command's output
+        print(mark_completed(ctx, str(s.mark_completed)))
     except ConfigError as exc:
-        print(f"ERROR: {exc}")  # noqa: T201 - the command's output
+        print(f"ERROR: {exc}")
         return 4
     return 0
 
@@ -172,7 +182,9 @@ class ReleasePlugin:
         session.items = items
         report = pytest.CollectReport("", "passed", None, list(items))
         session.ihook.pytest_collectreport(report=report)
-        self.config.hook.pytest_collection_modifyitems(session=session, config=self.config, items=session.items)
+        self.config.hook.pytest_collection_modifyitems(
+            session=session, config=self.config, items=session.items
+        )
         self.config.hook.pytest_collection_finish(session=session)
         session.testscollected = len(session.items)
         return True
@@ -182,7 +194,12 @@ class ReleasePlugin:
         from pytest_releaseplan import state
 
         s = self.ctx.settings
-        if s.mode != "publish" or s.dry_run or is_worker(self.config) or self.config.getoption("collectonly"):
+        if (
+            s.mode != "publish"
+            or s.dry_run
+            or is_worker(self.config)
+            or self.config.getoption("collectonly")
+        ):
             return
         complete = session.testsfailed == 0 and not session.shouldstop
         state.finish_run(state.path_of(self.ctx.statedir, False), complete)
@@ -194,7 +211,9 @@ class ReleasePlugin:
         return True if isinstance(item, IdleItem) else None
 
 
-def build_items(session: pytest.Session, planned: list[Planned], with_idle: bool) -> list[pytest.Item]:
+def build_items(
+    session: pytest.Session, planned: list[Planned], with_idle: bool
+) -> list[pytest.Item]:
     from pytest_releaseplan.items import NOOP_NAME, NOOP_PARENT, DirectoryNode, IdleItem
 
     ctx = session.config.stash[CONTEXT]
@@ -208,8 +227,9 @@ def build_items(session: pytest.Session, planned: list[Planned], with_idle: bool
 
     items: list[pytest.Item] = [_item(ctx, parent(p.parent), p) for p in planned]
     if with_idle:
-        idle_parent = DirectoryNode.from_parent(session, name=NOOP_PARENT, nodeid=NOOP_PARENT,
-                                                path=ctx.settings.statedir)
+        idle_parent = DirectoryNode.from_parent(
+            session, name=NOOP_PARENT, nodeid=NOOP_PARENT, path=ctx.settings.statedir
+        )
         items.append(IdleItem.from_parent(idle_parent, name=NOOP_NAME))
     return items
 
@@ -224,7 +244,9 @@ def _item(ctx: Context, parent: DirectoryNode, p: Planned) -> ReleaseItem:
             "version": p.package.version_text or "",
             "release_version": str(p.package.release_version or ""),
         }
-    item = ReleaseItem.from_parent(parent, name=p.name, check=p.name, action=_action(ctx, p), properties=props)
+    item = ReleaseItem.from_parent(
+        parent, name=p.name, check=p.name, action=_action(ctx, p), properties=props
+    )
     if p.scope == "publish":
         item.add_marker(pytest.mark.timeout(ctx.config.timeout))
     return item

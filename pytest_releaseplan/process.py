@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -39,8 +40,8 @@ class ProcessError(Exception):
         lines = [head]
         if self.cwd is not None:
             lines.append(f"  in {self.cwd}")
-        for label, text in (("stdout", r.stdout), ("stderr", r.stderr)):
-            text = text.strip()
+        for label, raw in (("stdout", r.stdout), ("stderr", r.stderr)):
+            text = raw.strip()
             if text:
                 tail = "\n".join(text.splitlines()[-20:])
                 lines.append(f"  {label}:\n" + "\n".join(f"    {t}" for t in tail.splitlines()))
@@ -86,7 +87,5 @@ def run(
 
 
 def _kill_group(proc: subprocess.Popen[str]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):  # the group is already gone
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass  # the group is already gone: nothing left to kill

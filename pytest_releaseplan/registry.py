@@ -431,7 +431,7 @@ def _read_failure(url: str, exc: BaseException) -> CheckFailure:
 class _SameOriginAuthRedirect(urllib.request.HTTPRedirectHandler):
     """Follow redirects; keep basic auth only while the origin stays the same."""
 
-    def redirect_request(  # noqa: PLR0917 - the stdlib's signature
+    def redirect_request(
         self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str,
         headers: HTTPMessage, newurl: str,
     ) -> urllib.request.Request | None:  # fmt: skip

@@ -26,7 +26,9 @@ def relock(ctx: Context, pkg: Package, commit_message: str | None) -> bool:
             process.run(argv, cwd=lock.parent, env=gitops.env(), timeout=LOCK_TIMEOUT)
         except process.ProcessError as exc:
             raise CheckFailure(
-                f"{pkg.name}: relocking {lock} failed", Category.BLOCKING, [exc.render()],
+                f"{pkg.name}: relocking {lock} failed",
+                Category.BLOCKING,
+                [exc.render()],
                 [f"cd {lock.parent} && {' '.join(argv)}   # fix what it reports, then rerun"],
             ) from None
     if not gitops.is_modified(pkg.repo, lock):

@@ -18,7 +18,9 @@ SCHEMA = 1
 
 
 def iso(ts: float | None) -> str | None:
-    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
+    return (
+        None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
+    )
 
 
 @dataclass
@@ -94,7 +96,9 @@ class Reporter:
         rows = summary_rows(self.ctx, self.planned, self.records)
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         for row in rows:
-            tr.write_line("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+            tr.write_line(
+                "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            )
         if self.ctx.settings.dry_run:
             tr.write_line("dry run: nothing was committed, tagged, uploaded or pushed. It would:")
             for pkg in self.ctx.workspace.packages:
@@ -109,16 +113,27 @@ class Reporter:
         for pkg in ws.packages:
             mine = [p for p in self.planned if p.package is pkg]
             checks = []
-            for p in [q for q in self.planned if q.scope == "repository" and q.repository == pkg.repo_relpath] + [
-                q for q in mine if q.scope == "package"
-            ]:
+            for p in [
+                q
+                for q in self.planned
+                if q.scope == "repository" and q.repository == pkg.repo_relpath
+            ] + [q for q in mine if q.scope == "package"]:
                 rec = self.records.get(p.nodeid)
                 if rec is None:
                     continue
-                checks.append({"name": p.name, "outcome": rec.outcome, "message": rec.message,
-                               "category": rec.category, "fix": rec.fix})
+                checks.append(
+                    {
+                        "name": p.name,
+                        "outcome": rec.outcome,
+                        "message": rec.message,
+                        "category": rec.category,
+                        "fix": rec.fix,
+                    }
+                )
             entry: dict[str, Any] = {
-                "name": pkg.name, "path": pkg.relpath, "repository": pkg.repo_relpath,
+                "name": pkg.name,
+                "path": pkg.relpath,
+                "repository": pkg.repo_relpath,
                 "version": pkg.version_text,
                 "release_version": str(pkg.release_version) if pkg.release_version else None,
                 "depends_on": sorted(ws.runtime_graph()[pkg.name]),
@@ -131,18 +146,30 @@ class Reporter:
         for rec in self.records.values():
             totals[rec.outcome] = totals.get(rec.outcome, 0) + 1
         return {
-            "schema": SCHEMA, "mode": self.ctx.settings.mode, "dry_run": self.ctx.settings.dry_run,
-            "started": iso(self.started), "finished": iso(finished),
-            "duration_s": round(finished - self.started, 3), "workers": self.workers,
+            "schema": SCHEMA,
+            "mode": self.ctx.settings.mode,
+            "dry_run": self.ctx.settings.dry_run,
+            "started": iso(self.started),
+            "finished": iso(finished),
+            "duration_s": round(finished - self.started, 3),
+            "workers": self.workers,
             "critical_path_s": round(self._critical_path(), 3),
-            "totals": totals, "packages": packages,
+            "totals": totals,
+            "packages": packages,
         }
 
     def _publish_entry(self, relpath: str) -> dict[str, Any]:
         rec = self.records.get(f"{relpath}::publish")
         if rec is None:
-            return {"outcome": "skipped", "started": None, "finished": None, "worker": None,
-                    "wait_s": 0.0, "steps": [], "failure": "not run (deselected or interrupted)"}
+            return {
+                "outcome": "skipped",
+                "started": None,
+                "finished": None,
+                "worker": None,
+                "wait_s": 0.0,
+                "steps": [],
+                "failure": "not run (deselected or interrupted)",
+            }
         body = dict(rec.publish or {})
         outcome = body.get("outcome") or ("skipped" if rec.outcome == "skipped" else "failed")
         if rec.outcome == "failed":
@@ -151,8 +178,12 @@ class Reporter:
         if rec.outcome != "passed":
             failure = {"message": rec.message, "category": rec.category, "fix": rec.fix}
         return {
-            "outcome": outcome, "started": iso(rec.started), "finished": iso(rec.finished),
-            "worker": rec.worker, "wait_s": body.get("wait_s", 0.0), "steps": body.get("steps", []),
+            "outcome": outcome,
+            "started": iso(rec.started),
+            "finished": iso(rec.finished),
+            "worker": rec.worker,
+            "wait_s": body.get("wait_s", 0.0),
+            "steps": body.get("steps", []),
             "failure": failure,
         }
 
@@ -180,22 +211,38 @@ def plan_lines(ctx: Context) -> list[str]:
     lines = [f"registry: {ctx.config.registry or '(none configured: publish will refuse)'}"]
     for i, pkg in enumerate(plan.publish_order(ws), 1):
         after = ", ".join(sorted(deps[pkg.name])) or "-"
-        lines.append(f"{i:>4}. {pkg.name:<24} {pkg.version_text} -> {pkg.release_version}   after: {after}")
+        lines.append(
+            f"{i:>4}. {pkg.name:<24} {pkg.version_text} -> {pkg.release_version}   after: {after}"
+        )
     return lines
 
 
-def summary_rows(ctx: Context, planned: list[Planned], records: dict[str, Record]) -> list[list[str]]:
+def summary_rows(
+    ctx: Context, planned: list[Planned], records: dict[str, Record]
+) -> list[list[str]]:
     rows = [["package", "version", "outcome", "duration", "waited-for"]]
     publishing = ctx.settings.mode == "publish"
     for pkg in ctx.workspace.packages:
-        mine = [p for p in planned if p.package is pkg or (p.scope == "repository" and p.repository == pkg.repo_relpath)]
-        failed = [p.name for p in mine if records.get(p.nodeid, Record()).outcome == "failed" and p.name != "publish"]
+        mine = [
+            p
+            for p in planned
+            if p.package is pkg or (p.scope == "repository" and p.repository == pkg.repo_relpath)
+        ]
+        failed = [
+            p.name
+            for p in mine
+            if records.get(p.nodeid, Record()).outcome == "failed" and p.name != "publish"
+        ]
         duration = sum(records[p.nodeid].duration for p in mine if p.nodeid in records)
         version = f"{pkg.version_text} -> {pkg.release_version}" if pkg.version_text else "(vcs)"
         waited = ""
         if publishing:
             rec = records.get(f"{pkg.relpath}::publish")
-            outcome = (rec.publish or {}).get("outcome") if rec and rec.publish else (rec.outcome if rec else "not run")
+            outcome = (
+                (rec.publish or {}).get("outcome")
+                if rec and rec.publish
+                else (rec.outcome if rec else "not run")
+            )
             if rec and rec.outcome == "failed":
                 outcome = "failed"
             if rec and rec.outcome == "skipped" and rec.message:

@@ -34,10 +34,15 @@ def acquire_run_lock(state: Path, packages: list[str]) -> FileLock:
             f"started {started} ({state / RUN_LOCK} is held). Wait for it, or inspect it with "
             "`pytest --release-status`; a crashed run releases the lock by itself"
         ) from None
-    statedir.write_json(state / RUN_INFO, {
-        "pid": os.getpid(), "host": socket.gethostname(),
-        "started": datetime.now(UTC).isoformat(timespec="seconds"), "packages": packages,
-    })
+    statedir.write_json(
+        state / RUN_INFO,
+        {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started": datetime.now(UTC).isoformat(timespec="seconds"),
+            "packages": packages,
+        },
+    )
     return lock
 
 
@@ -50,7 +55,7 @@ def interactive() -> bool:
 
 def confirm(lines: list[str], ask: Callable[[str], str]) -> bool:
     for line in lines:
-        print(line, file=sys.__stdout__, flush=True)  # noqa: T201 - the prompt is the interface
+        print(line, file=sys.__stdout__, flush=True)
     answer = ask("Continue? [y/N] ")
     return answer.strip().lower() in {"y", "yes"}
 
@@ -61,14 +66,22 @@ def render_status(state: dict[str, Any], state_path: Path) -> str:
         return f"no release state at {state_path}: nothing has been published from here yet"
     done = state.get("finished")
     when = state.get("updated")
-    head = [f"release state ({state_path}):",
-            f"  run {state.get('run_id', '?')}: {'finished' if done else 'unfinished — rerun the same command to resume'}"
-            + (f", last update {datetime.fromtimestamp(when, UTC).isoformat(timespec='seconds')}" if when else "")]
+    head = [
+        f"release state ({state_path}):",
+        f"  run {state.get('run_id', '?')}: {'finished' if done else 'unfinished — rerun the same command to resume'}"
+        + (
+            f", last update {datetime.fromtimestamp(when, UTC).isoformat(timespec='seconds')}"
+            if when
+            else ""
+        ),
+    ]
     rows = []
     for name in sorted(set(packages) | set(state.get("planned", []))):
         entry = packages.get(name, {})
         outcome = entry.get("outcome") or ("in progress" if entry.get("step") else "not started")
-        rows.append(f"  {name:<24} {entry.get('release_version', ''):<12} step: {entry.get('step', '-'):<22} {outcome}")
+        rows.append(
+            f"  {name:<24} {entry.get('release_version', ''):<12} step: {entry.get('step', '-'):<22} {outcome}"
+        )
         failure = entry.get("failure")
         if failure and outcome == "failed":
             rows.append(f"      {failure.get('category')}: {failure.get('message')}")

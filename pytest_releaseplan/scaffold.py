@@ -56,7 +56,9 @@ def write_package(directory: Path, spec: PackageSpec) -> Path:
     if spec.dynamic is not None:
         version_line = 'dynamic = ["version"]'
         tool = f'\n[tool.setuptools.dynamic]\nversion = {{attr = "{mod}.__version__"}}\n'
-        (src / "__init__.py").write_text(f'"""The {spec.name} package."""\n\n__version__ = "{spec.version}"\n')
+        (src / "__init__.py").write_text(
+            f'"""The {spec.name} package."""\n\n__version__ = "{spec.version}"\n'
+        )
     else:
         (src / "__init__.py").write_text(f'"""The {spec.name} package."""\n')
     text = (
@@ -96,7 +98,9 @@ def tree(root: Path, specs: Sequence[PackageSpec], config: str = "") -> dict[str
     return paths
 
 
-def monorepo(root: Path, specs: Sequence[PackageSpec], config: str = "", uv_workspace: bool = False) -> Path:
+def monorepo(
+    root: Path, specs: Sequence[PackageSpec], config: str = "", uv_workspace: bool = False
+) -> Path:
     """One repository with packages under libs/, remote at root/../<name>-remote.git."""
     root.mkdir(parents=True, exist_ok=True)
     body = '[project]\nname = "workspace-root"\nversion = "0.0.0"\n\n[tool.uv]\npackage = false\n'

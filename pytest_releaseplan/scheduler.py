@@ -168,7 +168,7 @@ class DagScheduling:
     but reported through `on_skip(nodeid, reason)`.
     """
 
-    def __init__(  # noqa: PLR0917 -- positional like xdist's schedulers: (config, ..., log)
+    def __init__(
         self,
         config: pytest.Config | None,
         deps: Mapping[str, Collection[str]],

@@ -6,7 +6,13 @@ import os
 import re
 
 _USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@")
-SECRET_ENV = ("TWINE_PASSWORD", "TWINE_USERNAME", "PYPI_TOKEN", "UV_PUBLISH_TOKEN", "UV_PUBLISH_PASSWORD")
+SECRET_ENV = (
+    "TWINE_PASSWORD",
+    "TWINE_USERNAME",
+    "PYPI_TOKEN",
+    "UV_PUBLISH_TOKEN",
+    "UV_PUBLISH_PASSWORD",
+)
 _registered: set[str] = set()
 
 

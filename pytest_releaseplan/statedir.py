@@ -27,7 +27,7 @@ def write_json(path: Path, data: Any) -> None:  # noqa: ANN401 - any JSON value
             fh.write("\n")
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -148,7 +148,7 @@ def _from_globs(root: Path, patterns: tuple[str, ...], source: str) -> list[Path
                 )
             matches = [directory]
         else:
-            matches = [d for d in _expand(root, (pattern,)) if (d / "pyproject.toml").is_file()]
+            matches = [d for d in sorted(_expand(root, (pattern,))) if (d / "pyproject.toml").is_file()]
             if not matches:
                 raise ConfigError(
                     f"{source}: glob {pattern!r} matches no package directory "

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 from pathlib import Path
 
 import pytest
-
-import importlib
-import pkgutil
 
 import pytest_releaseplan
 from pytest_releaseplan.scaffold import IDENTITY, PackageSpec, monorepo, tree
@@ -49,7 +48,9 @@ def diamond_monorepo(tmp_path: Path) -> Path:
     return root
 
 
-def run_release(pytester: pytest.Pytester, root: Path, *args: str, subprocess: bool = False) -> pytest.RunResult:
+def run_release(
+    pytester: pytest.Pytester, root: Path, *args: str, subprocess: bool = False
+) -> pytest.RunResult:
     argv = ["--release-root", str(root), f"--rootdir={root}", "-p", "no:cacheprovider", *args]
     if subprocess or any(a.startswith("-n") for a in args):
         return pytester.runpytest_subprocess(*argv, timeout=600)

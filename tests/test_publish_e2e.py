@@ -46,7 +46,9 @@ def test_a_diamond_is_released_in_order_with_raised_pins(
     result = run_release(pytester, root, "--release-publish")
     assert result.ret == 0, result.stdout.str()
     assert _files(pypiserver) == {
-        f"{n}-1.0.0{ext}" for n in ("core", "api", "cli", "app") for ext in ("-py3-none-any.whl", ".tar.gz")
+        f"{n}-1.0.0{ext}"
+        for n in ("core", "api", "cli", "app")
+        for ext in ("-py3-none-any.whl", ".tar.gz")
     }
     for name in ("core", "api", "cli", "app"):
         repo = root / name
@@ -62,19 +64,46 @@ def test_a_diamond_is_released_in_order_with_raised_pins(
     assert '"core>=1.0.0"' in git(root / "api", "show", "v1.0.0:pyproject.toml")
     report = _report(root)
     publish = {p["name"]: p["publish"] for p in report["packages"]}
-    assert {n: p["outcome"] for n, p in publish.items()} == dict.fromkeys(("api", "app", "cli", "core"), "published")
+    assert {n: p["outcome"] for n, p in publish.items()} == dict.fromkeys(
+        ("api", "app", "cli", "core"), "published"
+    )
     assert publish["app"]["started"] >= publish["api"]["finished"]
     assert [s["name"] for s in publish["core"]["steps"]] == [
-        "update-internal-deps", "set-version", "check", "build", "upload", "wait-index", "push", "next-version"
+        "update-internal-deps",
+        "set-version",
+        "check",
+        "build",
+        "upload",
+        "wait-index",
+        "push",
+        "next-version",
     ]
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-cache-dir", "--ignore-installed",
-         "--target", str(target), "--index-url", pypiserver.simple, "app"],
-        check=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-cache-dir",
+            "--ignore-installed",
+            "--target",
+            str(target),
+            "--index-url",
+            pypiserver.simple,
+            "app",
+        ],
+        check=True,
+        timeout=300,
     )
     installed = sorted(p.name for p in target.glob("*.dist-info"))
-    assert installed == ["api-1.0.0.dist-info", "app-1.0.0.dist-info", "cli-1.0.0.dist-info", "core-1.0.0.dist-info"]
+    assert installed == [
+        "api-1.0.0.dist-info",
+        "app-1.0.0.dist-info",
+        "cli-1.0.0.dist-info",
+        "core-1.0.0.dist-info",
+    ]
 
     again = run_release(pytester, root, "--release-publish")
     assert again.ret == 0
@@ -87,7 +116,11 @@ def test_a_build_failure_skips_dependents_and_spares_the_rest(
 ) -> None:
     root = _tree(tmp_path / "ws", pypiserver.url)
     api = root / "api" / "pyproject.toml"
-    api.write_text(api.read_text().replace('build-backend = "setuptools.build_meta"', 'build-backend = "no_such_backend"'))
+    api.write_text(
+        api.read_text().replace(
+            'build-backend = "setuptools.build_meta"', 'build-backend = "no_such_backend"'
+        )
+    )
     git(root / "api", "commit", "-qam", "break the build")
     git(root / "api", "push", "-q")
     result = run_release(pytester, root, "--release-publish")
@@ -105,7 +138,12 @@ def test_a_build_failure_skips_dependents_and_spares_the_rest(
     rerun = run_release(pytester, root, "--release-publish")
     assert rerun.ret == 0, rerun.stdout.str()
     outcomes = {p["name"]: p["publish"]["outcome"] for p in _report(root)["packages"]}
-    assert outcomes == {"core": "up-to-date", "cli": "up-to-date", "api": "published", "app": "published"}
+    assert outcomes == {
+        "core": "up-to-date",
+        "cli": "up-to-date",
+        "api": "published",
+        "app": "published",
+    }
 
 
 def test_dry_run_changes_nothing_and_says_what_it_would_do(
@@ -132,9 +170,22 @@ def test_a_file_registry_is_installable(pytester: pytest.Pytester, tmp_path: Pat
     simple = root / "registry" / "simple"
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-cache-dir", "--ignore-installed",
-         "--target", str(target), "--index-url", simple.as_uri(), "app"],
-        check=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-cache-dir",
+            "--ignore-installed",
+            "--target",
+            str(target),
+            "--index-url",
+            simple.as_uri(),
+            "app",
+        ],
+        check=True,
+        timeout=300,
     )
     assert len(list(target.glob("*.dist-info"))) == 4
 

@@ -34,11 +34,16 @@ def action(tagged: bool, on_index: bool, changed_since_previous: bool | None) ->
 def tag_pattern(tag_format: str, name: str) -> re.Pattern[str]:
     head, _, tail = tag_format.partition("{version}")
     return re.compile(
-        re.escape(head.format(name=name)) + r"(?P<version>.+)" + re.escape(tail.format(name=name)) + "$"
+        re.escape(head.format(name=name))
+        + r"(?P<version>.+)"
+        + re.escape(tail.format(name=name))
+        + "$"
     )
 
 
-def previous_release(tags: Iterable[str], pattern: re.Pattern[str], below: Version) -> tuple[str, Version] | None:
+def previous_release(
+    tags: Iterable[str], pattern: re.Pattern[str], below: Version
+) -> tuple[str, Version] | None:
     """The highest tagged version below `below` (the release in progress), with its tag."""
     best: tuple[str, Version] | None = None
     for tag in tags:

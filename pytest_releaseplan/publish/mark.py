@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pytest_releaseplan import gitops, names, registry, state
 from pytest_releaseplan.context import Context
-from pytest_releaseplan.errors import ConfigError
+from pytest_releaseplan.errors import CheckFailure, ConfigError
 from pytest_releaseplan.process import ProcessError
 from pytest_releaseplan.publish.run import registry_of
-from pytest_releaseplan.errors import CheckFailure
 
 
 def mark_completed(ctx: Context, raw_name: str) -> str:
     name = names.validated(raw_name, "--release-mark-completed")
     pkg = ctx.workspace.by_name.get(name)
     if pkg is None:
-        raise ConfigError(f"--release-mark-completed: no package {raw_name!r} in the workspace "
-                          f"(packages: {', '.join(sorted(ctx.workspace.by_name))})")
+        raise ConfigError(
+            f"--release-mark-completed: no package {raw_name!r} in the workspace "
+            f"(packages: {', '.join(sorted(ctx.workspace.by_name))})"
+        )
     release = pkg.release_version
     if release is None:
         raise ConfigError(f"{name}: version comes from VCS tags; nothing to mark")
@@ -36,14 +39,20 @@ def mark_completed(ctx: Context, raw_name: str) -> str:
         missing.append(f"tag {tag} is not on remote {ctx.config.remote}")
     if missing:
         raise ConfigError(
-            f"refusing to mark {name} completed: " + "; ".join(missing)
+            f"refusing to mark {name} completed: "
+            + "; ".join(missing)
             + ". Rerun the release to finish it instead (`pytest --release-publish`)"
         )
 
-    def change(data: dict[str, object]) -> None:
-        entry = state.package_entry(data, name)  # type: ignore[arg-type]
-        entry.update(release_version=str(release), released_version=str(release),
-                     outcome="already-published", step="marked-completed", failure=None)
+    def change(data: dict[str, Any]) -> None:
+        entry = state.package_entry(data, name)
+        entry.update(
+            release_version=str(release),
+            released_version=str(release),
+            outcome="already-published",
+            step="marked-completed",
+            failure=None,
+        )
 
     state.update(state.path_of(ctx.statedir, dry_run=False), change)
     return f"{name} {release} marked completed (on the index, tag {tag} on {ctx.config.remote})"

@@ -6,6 +6,7 @@ import json
 import shutil
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +19,16 @@ from pytest_releaseplan.publish import decide, steps
 from pytest_releaseplan.publish.steps import Job
 from pytest_releaseplan.workspace import Package
 
-FULL = ("update-internal-deps", "set-version", "check", "build", "upload", "wait-index", "push", "next-version")
+FULL = (
+    "update-internal-deps",
+    "set-version",
+    "check",
+    "build",
+    "upload",
+    "wait-index",
+    "push",
+    "next-version",
+)
 STEP_FUNCS: dict[str, Callable[[Job], None]] = {
     "update-internal-deps": steps.update_internal_deps,
     "set-version": steps.set_version,
@@ -48,9 +58,12 @@ def registry_of(ctx: Context) -> registry.Registry:
     if not cfg.registry:
         raise CheckFailure(
             "no registry configured: publish refuses to guess where to upload",
-            Category.FIXABLE, [f"config: {cfg.source}"],
-            ['set `registry = "https://upload.example/legacy/"` (or "file:DIR") in [tool.releaseplan], '
-             "or pass --release-registry URL"],
+            Category.FIXABLE,
+            [f"config: {cfg.source}"],
+            [
+                'set `registry = "https://upload.example/legacy/"` (or "file:DIR") in [tool.releaseplan], '
+                "or pass --release-registry URL"
+            ],
         )
     try:
         return registry.parse_registry(cfg.registry, cfg.index_url, ctx.workspace.root)
@@ -81,15 +94,25 @@ def _publish(ctx: Context, pkg: Package, body: dict[str, Any]) -> str:
     what = decide.action(tagged, on_index, _changed_since_previous(ctx, pkg, refs, release))
     record = _recorder(state_path, pkg, release, body)
     if what in (decide.UP_TO_DATE, decide.NOTHING_NEW):
-        released = release if what == decide.UP_TO_DATE else _previous_version(ctx, pkg, refs, release)
-        if what == decide.UP_TO_DATE and pkg.version == release and ctx.config.next_version != "none" \
-                and not ctx.settings.dry_run:
+        released = (
+            release if what == decide.UP_TO_DATE else _previous_version(ctx, pkg, refs, release)
+        )
+        if (
+            what == decide.UP_TO_DATE
+            and pkg.version == release
+            and ctx.config.next_version != "none"
+            and not ctx.settings.dry_run
+        ):
             # Crashed after pushing, before the next dev version: finish that last step.
             job = _job(ctx, pkg, release, tag, reg, state_path)
             _run_steps(job, ("next-version",), record)
         body["outcome"] = "up-to-date"
         record(None, None, "up-to-date", released)
-        why = f"{tag} tagged and on the index" if what == decide.UP_TO_DATE else f"no changes since {released}"
+        why = (
+            f"{tag} tagged and on the index"
+            if what == decide.UP_TO_DATE
+            else f"no changes since {released}"
+        )
         return f"{pkg.name} {release}: up-to-date ({why})"
     job = _job(ctx, pkg, release, tag, reg, state_path)
     plan = PLANS[what]
@@ -105,16 +128,29 @@ def _publish(ctx: Context, pkg: Package, body: dict[str, Any]) -> str:
     return f"{pkg.name} {release}: {outcome}\n" + "\n".join(f"  {n}" for n in job.notes)
 
 
-def _job(ctx: Context, pkg: Package, release: Version, tag: str, reg: registry.Registry,
-         state_path: Any) -> Job:  # noqa: ANN401 - a Path
+def _job(
+    ctx: Context, pkg: Package, release: Version, tag: str, reg: registry.Registry, state_path: Path
+) -> Job:
     scratch = ctx.statedir / "scratch" / f"{pkg.name}-{release}"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
-    job = Job(ctx=ctx, pkg=pkg, release=release, tag=tag, registry=reg,
-              raise_to=_released_in_run(state_path), scratch=scratch, dry_run=ctx.settings.dry_run)
+    job = Job(
+        ctx=ctx,
+        pkg=pkg,
+        release=release,
+        tag=tag,
+        registry=reg,
+        raise_to=_released_in_run(state_path),
+        scratch=scratch,
+        dry_run=ctx.settings.dry_run,
+    )
     if ctx.settings.dry_run:
         copy = scratch / "source"
-        shutil.copytree(pkg.path, copy, ignore=shutil.ignore_patterns(".git", "dist", "build", ".venv", "*.egg-info"))
+        shutil.copytree(
+            pkg.path,
+            copy,
+            ignore=shutil.ignore_patterns(".git", "dist", "build", ".venv", "*.egg-info"),
+        )
         job.source = copy
     return job
 
@@ -147,19 +183,33 @@ def _drop_unpushed_tag(job: Job, exc: CheckFailure) -> None:
     with job.ctx.repo_lock(job.repo):
         if f"refs/tags/{job.tag}" in gitops.refs(job.repo):
             gitops.git(job.repo, "tag", "-d", job.tag)
-    exc.fix.append(f"the local tag {job.tag} was removed (it was never pushed): commit your fix "
-                   "and rerun the same command to release")
+    exc.fix.append(
+        f"the local tag {job.tag} was removed (it was never pushed): commit your fix "
+        "and rerun the same command to release"
+    )
 
 
-def _recorder(state_path: Any, pkg: Package, release: Version,  # noqa: ANN401 - a Path
-              body: dict[str, Any]) -> Callable[..., None]:
-    def record(step: str | None, outcome: str | None, final: str | None, released: Version | None,
-               started: float | None = None, failure: CheckFailure | None = None) -> None:
+def _recorder(
+    state_path: Path,
+    pkg: Package,
+    release: Version,
+    body: dict[str, Any],
+) -> Callable[..., None]:
+    def record(
+        step: str | None,
+        outcome: str | None,
+        final: str | None,
+        released: Version | None,
+        started: float | None = None,
+        failure: CheckFailure | None = None,
+    ) -> None:
         now = time.time()
         if step is not None and outcome != "started":
             from pytest_releaseplan.report import iso
 
-            body["steps"].append({"name": step, "outcome": outcome, "started": iso(started), "finished": iso(now)})
+            body["steps"].append(
+                {"name": step, "outcome": outcome, "started": iso(started), "finished": iso(now)}
+            )
 
         def change(data: dict[str, Any]) -> None:
             entry = state.package_entry(data, pkg.name)
@@ -175,11 +225,18 @@ def _recorder(state_path: Any, pkg: Package, release: Version,  # noqa: ANN401 -
                 entry["released_version"] = str(released)
             if failure is not None:
                 entry["outcome"] = "failed"
-                entry["failure"] = {"message": failure.what, "category": failure.category.value, "fix": failure.fix}
+                entry["failure"] = {
+                    "message": failure.what,
+                    "category": failure.category.value,
+                    "fix": failure.fix,
+                }
             elif outcome == "failed":
                 entry["outcome"] = "failed"
-                entry["failure"] = {"message": f"step {step} was interrupted or crashed", "category": "transient",
-                                    "fix": ["rerun the same command: the release resumes"]}
+                entry["failure"] = {
+                    "message": f"step {step} was interrupted or crashed",
+                    "category": "transient",
+                    "fix": ["rerun the same command: the release resumes"],
+                }
             entry["updated"] = now
 
         state.update(state_path, change)
@@ -187,36 +244,48 @@ def _recorder(state_path: Any, pkg: Package, release: Version,  # noqa: ANN401 -
     return record
 
 
-def _released_in_run(state_path: Any) -> dict[str, Version]:  # noqa: ANN401 - a Path
+def _released_in_run(state_path: Path) -> dict[str, Version]:
     data = state.read(state_path)
     out: dict[str, Version] = {}
     for name, entry in data.get("packages", {}).items():
-        if entry.get("outcome") in {"published", "already-published", "dry-run"} and entry.get("released_version"):
+        if entry.get("outcome") in {"published", "already-published", "dry-run"} and entry.get(
+            "released_version"
+        ):
             out[name] = Version(entry["released_version"])
     return out
 
 
-def _changed_since_previous(ctx: Context, pkg: Package, refs: dict[str, str], release: Version) -> bool | None:
+def _changed_since_previous(
+    ctx: Context, pkg: Package, refs: dict[str, str], release: Version
+) -> bool | None:
     prev = _previous(ctx, pkg, refs, release)
     if prev is None:
         return None
-    subjects = gitops.out(pkg.repo, "log", "--format=%s", f"refs/tags/{prev[0]}..HEAD", "--", str(pkg.path))
+    subjects = gitops.out(
+        pkg.repo, "log", "--format=%s", f"refs/tags/{prev[0]}..HEAD", "--", str(pkg.path)
+    )
     return any(not decide.is_own_commit(s) for s in subjects.splitlines() if s.strip())
 
 
-def _previous(ctx: Context, pkg: Package, refs: dict[str, str], release: Version) -> tuple[str, Version] | None:
+def _previous(
+    ctx: Context, pkg: Package, refs: dict[str, str], release: Version
+) -> tuple[str, Version] | None:
     fmt = ctx.workspace.tag_for(pkg, "{version}")
     tags = [r.removeprefix("refs/tags/") for r in refs if r.startswith("refs/tags/")]
     return decide.previous_release(tags, decide.tag_pattern(fmt, pkg.name), release)
 
 
-def _previous_version(ctx: Context, pkg: Package, refs: dict[str, str], release: Version) -> Version:
+def _previous_version(
+    ctx: Context, pkg: Package, refs: dict[str, str], release: Version
+) -> Version:
     prev = _previous(ctx, pkg, refs, release)
     assert prev is not None
     return prev[1]
 
 
-def _check_deselected_deps(ctx: Context, pkg: Package, reg: registry.Registry, state_path: Any) -> None:  # noqa: ANN401
+def _check_deselected_deps(
+    ctx: Context, pkg: Package, reg: registry.Registry, state_path: Path
+) -> None:
     """A dependency not published in this run must already be on the index in some version
     its specifier admits; otherwise dependents would resolve nothing (SPEC §4)."""
     done = _released_in_run(state_path)
@@ -230,6 +299,7 @@ def _check_deselected_deps(ctx: Context, pkg: Package, reg: registry.Registry, s
         if not versions:
             raise CheckFailure(
                 f"{pkg.name}: dependency {dep.name} is not published in this run and not on the index",
-                Category.FIXABLE, [f"index: {reg.display_index}"],
+                Category.FIXABLE,
+                [f"index: {reg.display_index}"],
                 [f"publish {dep.name} first: pytest --release-publish -k {dep.name}"],
             )

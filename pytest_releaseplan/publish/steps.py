@@ -15,7 +15,16 @@ from typing import Any
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 from packaging.version import Version
 
-from pytest_releaseplan import edits, gitops, lockfiles, metadata, process, registry, relock, versions
+from pytest_releaseplan import (
+    edits,
+    gitops,
+    lockfiles,
+    metadata,
+    process,
+    registry,
+    relock,
+    versions,
+)
 from pytest_releaseplan.context import Context
 from pytest_releaseplan.errors import Category, CheckFailure
 from pytest_releaseplan.workspace import Package
@@ -56,7 +65,11 @@ def update_internal_deps(job: Job) -> None:
     pkg = job.pkg
     target = job.source / "pyproject.toml" if job.source else pkg.pyproject
     text = target.read_text(encoding="utf-8")
-    released = {n: v for n, v in job.raise_to.items() if n in {d.name for d in job.ctx.workspace.internal(pkg)}}
+    released = {
+        n: v
+        for n, v in job.raise_to.items()
+        if n in {d.name for d in job.ctx.workspace.internal(pkg)}
+    }
     new_text, changes = edits.rewrite_dependencies(text, released, force=True)
     if not changes:
         job.notes.append("internal dependencies: nothing to raise")
@@ -65,7 +78,9 @@ def update_internal_deps(job: Job) -> None:
     if job.dry_run:
         target.write_text(new_text, encoding="utf-8")  # the scratch copy only
         if pkg.lockfile is not None:
-            job.notes.append(f"would relock {pkg.lockfile} with {' '.join(relock.command(job.ctx, pkg.lockfile))}")
+            job.notes.append(
+                f"would relock {pkg.lockfile} with {' '.join(relock.command(job.ctx, pkg.lockfile))}"
+            )
         return
     pkg.pyproject.write_text(new_text, encoding="utf-8")
     paths = [pkg.pyproject]
@@ -124,14 +139,19 @@ def check(job: Job) -> None:
     except process.ProcessError as exc:
         raise CheckFailure(
             f"{job.pkg.name}: the check command failed" + (" (timed out)" if exc.timed_out else ""),
-            Category.BLOCKING, [exc.render()],
-            [f"cd {cwd} && {' '.join(_fill(a, job, cwd) for a in argv)}   # fix what it reports, then rerun"],
+            Category.BLOCKING,
+            [exc.render()],
+            [
+                f"cd {cwd} && {' '.join(_fill(a, job, cwd) for a in argv)}   # fix what it reports, then rerun"
+            ],
         ) from None
 
 
 def _fill(arg: str, job: Job, cwd: Path) -> str:
-    return arg.replace("{python}", sys.executable).replace("{dist}", str(job.scratch / "dist")).replace(
-        "{package}", str(cwd)
+    return (
+        arg.replace("{python}", sys.executable)
+        .replace("{dist}", str(job.scratch / "dist"))
+        .replace("{package}", str(cwd))
     )
 
 
@@ -159,7 +179,9 @@ def build(job: Job) -> None:
         process.run(argv, cwd=cwd, timeout=BUILD_TIMEOUT)
     except process.ProcessError as exc:
         raise CheckFailure(
-            f"{job.pkg.name}: building {job.release} failed", Category.BLOCKING, [exc.render()],
+            f"{job.pkg.name}: building {job.release} failed",
+            Category.BLOCKING,
+            [exc.render()],
             [f"cd {cwd} && {' '.join(argv)}   # reproduce, fix, rerun"],
         ) from None
     job.files = sorted(p for p in dist.iterdir() if p.suffix in {".whl", ".gz", ".zip"})
@@ -174,10 +196,16 @@ def verify_dist(job: Job) -> None:
     for path in job.files:
         name, version = _dist_identity(path)
         if canonicalize_name(name) != job.pkg.name or Version(str(version)) != job.release:
-            problems.append(f"{path.name}: metadata says {name} {version}, expected {job.pkg.name} {job.release}")
+            problems.append(
+                f"{path.name}: metadata says {name} {version}, expected {job.pkg.name} {job.release}"
+            )
     if problems:
-        raise CheckFailure(f"{job.pkg.name}: the built files do not match the release", Category.BLOCKING,
-                           problems, [f"check the build configuration of {job.pkg.pyproject}"])
+        raise CheckFailure(
+            f"{job.pkg.name}: the built files do not match the release",
+            Category.BLOCKING,
+            problems,
+            [f"check the build configuration of {job.pkg.pyproject}"],
+        )
 
 
 def _dist_identity(path: Path) -> tuple[str, Any]:
@@ -197,16 +225,20 @@ def upload(job: Job) -> None:
     if job.dry_run:
         job.notes += [f"would upload {p.name} to {job.registry.display_target}" for p in job.files]
         return
-    result = registry.upload(job.registry, job.files, retries=job.ctx.config.retries,
-                             timeout=job.ctx.config.timeout)
-    job.notes += [f"uploaded {n}" for n in result.uploaded] + [f"already on the index: {n}" for n in result.skipped]
+    result = registry.upload(
+        job.registry, job.files, retries=job.ctx.config.retries, timeout=job.ctx.config.timeout
+    )
+    job.notes += [f"uploaded {n}" for n in result.uploaded] + [
+        f"already on the index: {n}" for n in result.skipped
+    ]
 
 
 def wait_index(job: Job) -> None:
     if job.dry_run:
         return
-    job.wait_s = registry.wait_visible(job.registry, job.pkg.name, job.release,
-                                       timeout=job.ctx.config.index_wait)
+    job.wait_s = registry.wait_visible(
+        job.registry, job.pkg.name, job.release, timeout=job.ctx.config.index_wait
+    )
 
 
 def push(job: Job) -> None:
@@ -214,11 +246,15 @@ def push(job: Job) -> None:
         job.notes.append(f"would push {job.branch} and {job.tag} to {job.ctx.config.remote}")
         return
     cfg = job.ctx.config
-    refs = [f"refs/heads/{job.branch}:refs/heads/{job.branch}", f"refs/tags/{job.tag}:refs/tags/{job.tag}"]
+    refs = [
+        f"refs/heads/{job.branch}:refs/heads/{job.branch}",
+        f"refs/tags/{job.tag}:refs/tags/{job.tag}",
+    ]
     with job.ctx.repo_lock(job.repo):
         if cfg.target_branch != job.branch:
-            gitops.git(job.repo, "branch", "-f", cfg.target_branch, job.branch) if gitops.is_ancestor(
-                job.repo, cfg.target_branch, job.branch) else _not_ff(job)
+            gitops.git(
+                job.repo, "branch", "-f", cfg.target_branch, job.branch
+            ) if gitops.is_ancestor(job.repo, cfg.target_branch, job.branch) else _not_ff(job)
             refs.append(f"refs/heads/{cfg.target_branch}:refs/heads/{cfg.target_branch}")
         _push(job, refs)
 
@@ -226,7 +262,8 @@ def push(job: Job) -> None:
 def _not_ff(job: Job) -> None:
     cfg = job.ctx.config
     raise CheckFailure(
-        f"{job.pkg.name}: cannot fast-forward {cfg.target_branch} to {job.branch}", Category.FIXABLE,
+        f"{job.pkg.name}: cannot fast-forward {cfg.target_branch} to {job.branch}",
+        Category.FIXABLE,
         [f"{cfg.target_branch} has commits that {job.branch} lacks"],
         [f"{_g(job)} merge {cfg.target_branch}   # on {job.branch}, then rerun the release"],
     )
@@ -234,18 +271,35 @@ def _not_ff(job: Job) -> None:
 
 def _push(job: Job, refspecs: list[str]) -> None:
     try:
-        gitops.git(job.repo, "push", "--atomic", "--porcelain", job.ctx.config.remote, *refspecs,
-                   timeout=PUSH_TIMEOUT)
+        gitops.git(
+            job.repo,
+            "push",
+            "--atomic",
+            "--porcelain",
+            job.ctx.config.remote,
+            *refspecs,
+            timeout=PUSH_TIMEOUT,
+        )
     except process.ProcessError as exc:
         transient = exc.timed_out or any(
-            s in exc.result.stderr for s in ("Could not read from remote", "hung up", "unable to access",
-                                             "Connection", "timed out", "does not appear to be a git repository")
+            s in exc.result.stderr
+            for s in (
+                "Could not read from remote",
+                "hung up",
+                "unable to access",
+                "Connection",
+                "timed out",
+                "does not appear to be a git repository",
+            )
         )
         raise CheckFailure(
             f"{job.pkg.name}: pushing {job.tag} to {job.ctx.config.remote} failed",
-            Category.TRANSIENT if transient else Category.FIXABLE, [exc.render()],
-            [f"{_g(job)} fetch {job.ctx.config.remote} && {_g(job)} status   # then rerun the release; "
-             "it resumes after the upload"],
+            Category.TRANSIENT if transient else Category.FIXABLE,
+            [exc.render()],
+            [
+                f"{_g(job)} fetch {job.ctx.config.remote} && {_g(job)} status   # then rerun the release; "
+                "it resumes after the upload"
+            ],
         ) from None
 
 
@@ -273,10 +327,23 @@ def tag_release_commit(job: Job) -> None:
     with job.ctx.repo_lock(job.repo):
         if f"refs/tags/{job.tag}" in gitops.refs(job.repo):
             return
-        found = gitops.out(job.repo, "log", "-1", "--format=%H", "--fixed-strings",
-                           f"--grep=release: {job.pkg.name} {job.release}").strip()
-        gitops.git(job.repo, "tag", "-a", job.tag, "-m", f"release: {job.pkg.name} {job.release}",
-                   *([found] if found else []))
+        found = gitops.out(
+            job.repo,
+            "log",
+            "-1",
+            "--format=%H",
+            "--fixed-strings",
+            f"--grep=release: {job.pkg.name} {job.release}",
+        ).strip()
+        gitops.git(
+            job.repo,
+            "tag",
+            "-a",
+            job.tag,
+            "-m",
+            f"release: {job.pkg.name} {job.release}",
+            *([found] if found else []),
+        )
 
 
 __all__ = ["Job", "lockfiles"]
