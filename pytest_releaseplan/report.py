@@ -73,13 +73,15 @@ class Reporter:
         self.workers = workers
         self.records: dict[str, Record] = {}
         self.started = time.time()
+        self.exitstatus = 0
 
     @pytest.hookimpl
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         record_from(report, self.records.setdefault(report.nodeid, Record()))
 
     @pytest.hookimpl
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.exitstatus = int(exitstatus)
         data = self.build()
         statedir.write_json(self.ctx.statedir / "last-report.json", data)
         if self.ctx.settings.report is not None:
@@ -98,6 +100,13 @@ class Reporter:
         for row in rows:
             tr.write_line(
                 "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            )
+        if self.ctx.settings.mode == "publish" and not self.ctx.settings.dry_run and any(
+            r.outcome != "passed" for r in self.records.values()
+        ) or (self.ctx.settings.mode == "publish" and self.exitstatus not in (0, 1)):
+            tr.write_line(
+                "the release is not finished: fix what failed, then rerun the same command to "
+                "resume (`pytest --release-status` shows where each package stopped)"
             )
         if self.ctx.settings.dry_run:
             tr.write_line("dry run: nothing was committed, tagged, uploaded or pushed. It would:")

@@ -64,3 +64,13 @@ def finish_run(path: Path, complete: bool) -> None:
         data["finished"] = complete
 
     update(path, change)
+
+
+def interrupted_writes(state_dir: Path) -> set[Path]:
+    """Files a release step was writing when the last (unfinished) run stopped."""
+    data = read(path_of(state_dir, dry_run=False))
+    if data.get("finished", True):
+        return set()
+    return {
+        Path(p) for entry in data.get("packages", {}).values() for p in entry.get("writing", [])
+    }

@@ -104,7 +104,8 @@ def discover(root: Path, config: Config) -> Workspace:
     if config.packages is not None:
         dirs = _from_globs(root, config.packages, config.source)
     elif isinstance(uv_ws, dict):
-        dirs = _from_globs(root, tuple(uv_ws.get("members", [])), f"{root / 'pyproject.toml'} [tool.uv.workspace] members")
+        source = f"{root / 'pyproject.toml'} [tool.uv.workspace] members"
+        dirs = _from_globs(root, tuple(uv_ws.get("members", [])), source)
         dirs = [d for d in dirs if d not in _expand(root, tuple(uv_ws.get("exclude", [])))]
         members = set(dirs)
         if root not in dirs:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from pytest_releaseplan import scaffold
+from pytest_releaseplan import process, scaffold
 from pytest_releaseplan.scaffold import PackageSpec
 from tests.conftest import DIAMOND, run_release
 
@@ -48,7 +48,7 @@ def tree_remote(root: Path, name: str) -> Path:
 
 def push_from_clone(remote: Path, work: Path, filename: str = "REMOTE.txt", branch: str = "main") -> str:
     """Someone else pushes a commit to `branch` of `remote`; returns its SHA."""
-    scaffold.process.run(("git", "clone", "-q", "-b", branch, str(remote), str(work)), timeout=60)
+    process.run(("git", "clone", "-q", "-b", branch, str(remote), str(work)), timeout=60)
     (work / filename).write_text("pushed by someone else\n")
     return commit_all(work, f"remote change {filename}", push=True)
 
@@ -160,7 +160,7 @@ def uv_monorepo(tmp_path: Path, uv_env: None) -> Path:
     for name, deps in sources.items():
         table = "".join(f"{d} = {{ workspace = true }}\n" for d in deps)
         append(root / "libs" / name / "pyproject.toml", f"\n[tool.uv.sources]\n{table}")
-    scaffold.process.run((str(BIN / "uv"), "lock", "--offline", "--quiet"), cwd=root, timeout=60)
+    process.run((str(BIN / "uv"), "lock", "--offline", "--quiet"), cwd=root, timeout=60)
     commit_all(root, "Lock the workspace", push=True)
     return root
 
@@ -250,7 +250,7 @@ def test_a_target_branch_ahead_of_the_remote_needs_a_push(pytester: pytest.Pytes
 def test_a_missing_remote_branch_fails_target_branch_sync(pytester: pytest.Pytester, diamond_tree: Path) -> None:
     core = diamond_tree / "core"
     git(core, "push", "-q", "origin", "HEAD:refs/heads/trunk")
-    scaffold.process.run(
+    process.run(
         ("git", "-C", str(tree_remote(diamond_tree, "core")), "symbolic-ref", "HEAD", "refs/heads/trunk"),
         timeout=60,
     )
@@ -287,7 +287,7 @@ def test_a_merge_in_progress_fails_clean_worktree(
     git(core, "switch", "-q", "main")
     (core / "NOTES.txt").write_text("main\n")
     commit_all(core, "main notes", push=True)
-    merge = scaffold.process.run(("git", "-C", str(core), "merge", "feature"), timeout=60, check=False)
+    merge = process.run(("git", "-C", str(core), "merge", "feature"), timeout=60, check=False)
     assert merge.returncode != 0 and (core / ".git" / "MERGE_HEAD").exists()
     failed = audit(pytester, diamond_tree).expect_failures(("core", "clean-worktree"))
     clean = failed["core", "clean-worktree"]
@@ -820,3 +820,38 @@ def test_a_local_tag_differing_from_the_remote_does_not_break_the_fetch(
     failed = audit(pytester, diamond_tree).expect_failures(("core", "target-branch-sync"), ("core", "branch"))
     assert all(c.props["category"] == "fixable" for c in failed.values())
     assert theirs in failed["core", "target-branch-sync"].text
+
+
+def test_a_rebase_in_progress_fails_clean_worktree_and_branch(pytester: pytest.Pytester, diamond_tree: Path) -> None:
+    core = diamond_tree / "core"
+    git(core, "switch", "-q", "-c", "feature")
+    (core / "NOTES.txt").write_text("feature\n")
+    commit_all(core, "feature notes")
+    git(core, "switch", "-q", "main")
+    (core / "NOTES.txt").write_text("main\n")
+    commit_all(core, "main notes", push=True)
+    git(core, "switch", "-q", "feature")
+    rebase = process.run(("git", "-C", str(core), "rebase", "main"), timeout=60, check=False)
+    assert rebase.returncode != 0
+    failed = audit(pytester, diamond_tree).expect_failures(("core", "clean-worktree"), ("core", "branch"))
+    assert "a rebase is in progress" in failed["core", "clean-worktree"].text
+    assert f"git -C {core} rebase --abort" in failed["core", "clean-worktree"].props["fix"]
+    assert "detached HEAD" in failed["core", "branch"].props["message"]
+
+
+def test_a_new_internal_dependency_without_relocking_fails_lockfile(
+    pytester: pytest.Pytester, uv_monorepo: Path
+) -> None:
+    pyproject = uv_monorepo / "libs" / "cli" / "pyproject.toml"
+    text = pyproject.read_text().replace('"core>=1.0.0.dev0",', '"core>=1.0.0.dev0",\n    "api",')
+    pyproject.write_text(text.replace("core = { workspace = true }", "core = { workspace = true }\napi = { workspace = true }"))
+    commit_all(uv_monorepo, "cli needs api", push=True)
+    lock = audit(pytester, uv_monorepo).expect_failures(("cli", "lockfile"))["cli", "lockfile"]
+    assert "api" in lock.text
+
+
+def test_a_removed_remote_under_xdist_is_fetched_once_and_transient(pytester: pytest.Pytester, diamond_tree: Path) -> None:
+    shutil.rmtree(tree_remote(diamond_tree, "app"))
+    failed = audit(pytester, diamond_tree, "-n", "2").expect_failures(("app", "target-branch-sync"), ("app", "branch"))
+    assert {c.props["category"] for c in failed.values()} == {"transient"}
+    assert len(list((diamond_tree / ".releaseplan").glob("fetch-*.json"))) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -233,7 +234,7 @@ def test_an_explicit_path_without_a_pyproject_is_an_error(tmp_path: Path) -> Non
     make_repo(tmp_path)
     pkg(tmp_path / "a", "a")
     (tmp_path / "b").mkdir()
-    with pytest.raises(ConfigError, match="package path 'b' has no pyproject.toml"):
+    with pytest.raises(ConfigError, match=r"package path 'b' has no pyproject\.toml"):
         discover(tmp_path, packages=("a", "b"))
 
 
@@ -469,7 +470,7 @@ def test_find_cycle_names_the_cycle_in_dependency_order() -> None:
     cycle = graph.find_cycle(deps)
     assert cycle is not None
     assert cycle in rotations(["a", "b", "c", "a"])
-    for x, y in zip(cycle, cycle[1:], strict=False):
+    for x, y in itertools.pairwise(cycle):
         assert y in deps[x], f"{x} does not depend on {y}"
 
 

@@ -92,7 +92,8 @@ def lockfile(ctx: Context, pkg: Package) -> str:
                            [str(lock)], [f"git -C {pkg.repo} add {lock} && git -C {pkg.repo} commit -m 'Add lockfile'"])
     if gitops.is_modified(pkg.repo, lock):
         raise CheckFailure(f"{pkg.name}: lockfile {lock} has uncommitted changes", Category.FIXABLE,
-                           [str(lock)], [f"git -C {pkg.repo} commit -m 'Relock' {lock}   # or: git -C {pkg.repo} checkout -- {lock}"])
+                           [str(lock)], [f"git -C {pkg.repo} commit -m 'Relock' {lock}   "
+                                         f"# or: git -C {pkg.repo} checkout -- {lock}"])
     reasons = lockfiles.stale_reasons(ctx.workspace, pkg)
     if reasons and ctx.settings.fix:
         relock.relock(ctx, pkg, commit_message=f"chore: relock {pkg.name}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pytest_releaseplan import gitops
+from pytest_releaseplan import gitops, state
 from pytest_releaseplan.context import Context
 from pytest_releaseplan.errors import Category, CheckFailure
 from pytest_releaseplan.secrets import mask
@@ -28,6 +28,9 @@ def clean_worktree(ctx: Context, rel: str) -> str:
     if st.operation:
         problems.append(f"a {st.operation} is in progress")
         fix.append(f"{_g(path)} {st.operation} --continue   # or: {_g(path)} {st.operation} --abort")
+    resumable = _interrupted_release_writes(ctx, path, st.changes)
+    if st.changes and resumable == len(st.changes) and not st.operation:
+        return f"{rel}: {resumable} files written by an interrupted release step: resuming"
     if st.changes:
         shown = st.changes[:MAX_PATHS]
         more = len(st.changes) - len(shown)
@@ -37,6 +40,14 @@ def clean_worktree(ctx: Context, rel: str) -> str:
     if problems:
         raise CheckFailure(f"repository {rel} has uncommitted work", Category.FIXABLE, problems, fix)
     return f"{rel}: clean"
+
+
+def _interrupted_release_writes(ctx: Context, path: Path, changes: list[str]) -> int:
+    """In publish mode: how many changed files an interrupted step of ours was writing."""
+    if ctx.settings.mode != "publish" or not changes:
+        return 0
+    ours = state.interrupted_writes(ctx.settings.statedir)
+    return sum(1 for line in changes if line[:2] == ".M" and (path / line[3:]).resolve() in ours)
 
 
 def _fetch_first(ctx: Context, rel: str) -> None:
@@ -132,6 +143,9 @@ def target_branch_sync(ctx: Context, rel: str) -> str:
             Category.FIXABLE, evidence, [_ff_command(path, target, remote)],
         )
     if gitops.is_ancestor(path, theirs, local):
+        unpushed = _unpushed_release_commits(ctx, path, theirs, local)
+        if unpushed:
+            return f"{rel}: {target} is {unpushed} release commits ahead of {remote}/{target}: resuming"
         raise CheckFailure(
             f"target branch {target} of repository {rel} is ahead of {remote}/{target}: push needed",
             Category.FIXABLE, evidence, [f"{_g(path)} push {remote} {target}"],
@@ -144,6 +158,15 @@ def target_branch_sync(ctx: Context, rel: str) -> str:
         [f"{_g(path)} rebase {remote}/{target} {target}   # keep local commits on top",
          f"{_g(path)} branch -f {target} {remote}/{target}   # or drop them (not checked out)"],
     )
+
+
+def _unpushed_release_commits(ctx: Context, path: Path, theirs: str, local: str) -> int:
+    """In publish mode, commits that are all this tool's own (`release: ...`) are an
+    unfinished release that the rerun will push: not a reason to stop it."""
+    if ctx.settings.mode != "publish":
+        return 0
+    subjects = gitops.out(path, "log", "--format=%s", f"{theirs}..{local}").splitlines()
+    return len(subjects) if subjects and all(s.startswith("release: ") for s in subjects) else 0
 
 
 def _can_fast_forward(path: Path, target: str) -> bool:

@@ -31,6 +31,22 @@ def action(tagged: bool, on_index: bool, changed_since_previous: bool | None) ->
     return RELEASE
 
 
+def finishing_steps(
+    tag_on_remote: bool, release_in_progress: bool, bump: bool
+) -> tuple[str, ...]:
+    """For a release that is tagged and on the index: what a crashed run left undone.
+
+    The tag may not have been pushed yet; and the next dev version is written only when
+    this tool's own release of that version was in progress (the state file says so).
+    """
+    steps: list[str] = []
+    if not tag_on_remote or release_in_progress:
+        steps.append("push")  # idempotent: pushes what a crash left unpushed
+    if release_in_progress and bump:
+        steps.append("next-version")  # writes only what is missing, then pushes
+    return tuple(steps)
+
+
 def tag_pattern(tag_format: str, name: str) -> re.Pattern[str]:
     head, _, tail = tag_format.partition("{version}")
     return re.compile(

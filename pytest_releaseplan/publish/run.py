@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from packaging.version import Version
 
-from pytest_releaseplan import gitops, registry, state
+from pytest_releaseplan import faults, gitops, registry, state
 from pytest_releaseplan.context import Context
 from pytest_releaseplan.errors import Category, CheckFailure, ConfigError
+from pytest_releaseplan.process import ProcessError
 from pytest_releaseplan.publish import decide, steps
 from pytest_releaseplan.publish.steps import Job
 from pytest_releaseplan.workspace import Package
@@ -46,6 +47,7 @@ PLANS = {
     decide.COMPLETE_UPLOAD: ("build-from-tag", "upload", "wait-index", "push", "next-version"),
     decide.COMPLETE_TAG: ("tag", "push", "next-version"),
 }
+RELEASED = ("published", "already-published", "dry-run")
 OUTCOME = {
     decide.RELEASE: "published",
     decide.COMPLETE_UPLOAD: "already-published",
@@ -92,36 +94,29 @@ def _publish(ctx: Context, pkg: Package, body: dict[str, Any]) -> str:
     on_index = release in registry.published_versions(reg, pkg.name)
     tagged = f"refs/tags/{tag}" in refs
     what = decide.action(tagged, on_index, _changed_since_previous(ctx, pkg, refs, release))
+    resumed = _in_progress(state_path, pkg, release)
     record = _recorder(state_path, pkg, release, body)
-    if what in (decide.UP_TO_DATE, decide.NOTHING_NEW):
-        released = (
-            release if what == decide.UP_TO_DATE else _previous_version(ctx, pkg, refs, release)
-        )
-        if (
-            what == decide.UP_TO_DATE
-            and pkg.version == release
-            and ctx.config.next_version != "none"
-            and not ctx.settings.dry_run
-        ):
-            # Crashed after pushing, before the next dev version: finish that last step.
-            job = _job(ctx, pkg, release, tag, reg, state_path)
-            _run_steps(job, ("next-version",), record)
-        body["outcome"] = "up-to-date"
-        record(None, None, "up-to-date", released)
-        why = (
-            f"{tag} tagged and on the index"
-            if what == decide.UP_TO_DATE
-            else f"no changes since {released}"
-        )
-        return f"{pkg.name} {release}: up-to-date ({why})"
+    if what == decide.UP_TO_DATE:
+        plan = _finishing(ctx, pkg, release, tag, state_path)
+        if plan:
+            what = decide.COMPLETE_TAG
+            steps_to_run = plan
+        else:
+            return _up_to_date(pkg, release, record, body, f"{tag} tagged, pushed and on the index")
+    elif what == decide.NOTHING_NEW:
+        released = _previous_version(ctx, pkg, refs, release)
+        return _up_to_date(pkg, released, record, body, f"no changes since {released}")
+    else:
+        steps_to_run = PLANS[what]
     job = _job(ctx, pkg, release, tag, reg, state_path)
-    plan = PLANS[what]
     try:
-        _run_steps(job, plan, record)
+        _run_steps(job, steps_to_run, record)
     finally:
         body["wait_s"] = round(job.wait_s, 3)
         shutil.rmtree(job.scratch, ignore_errors=True)
     outcome = "dry-run" if ctx.settings.dry_run else OUTCOME[what]
+    if resumed:
+        outcome = "published"  # our own release, finished by this rerun
     body["outcome"] = outcome
     body["notes"] = job.notes
     record(None, None, outcome, release)
@@ -144,6 +139,7 @@ def _job(
         scratch=scratch,
         dry_run=ctx.settings.dry_run,
     )
+    job.mark_writing = lambda paths: state.update(state_path, _writing(pkg.name, paths))
     if ctx.settings.dry_run:
         copy = scratch / "source"
         shutil.copytree(
@@ -153,6 +149,13 @@ def _job(
         )
         job.source = copy
     return job
+
+
+def _writing(name: str, paths: list[Path]) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        state.package_entry(data, name)["writing"] = [str(p) for p in paths]
+
+    return change
 
 
 def _run_steps(job: Job, plan: tuple[str, ...], record: Callable[..., None]) -> None:
@@ -169,10 +172,52 @@ def _run_steps(job: Job, plan: tuple[str, ...], record: Callable[..., None]) -> 
         except BaseException:
             record(name, "failed", None, None, started=started)
             raise
+        faults.crash_point(job.pkg.name, name, recorded=False)
         record(name, "passed", None, None, started=started)
+        faults.crash_point(job.pkg.name, name, recorded=True)
 
 
 UNTAG_ON_FAILURE = ("check", "build")
+
+
+def _up_to_date(
+    pkg: Package, released: Version, record: Callable[..., None], body: dict[str, Any], why: str
+) -> str:
+    body["outcome"] = "up-to-date"
+    record(None, None, "up-to-date", released)
+    return f"{pkg.name} {released}: up-to-date ({why})"
+
+
+def _in_progress(state_path: Path, pkg: Package, release: Version) -> bool:
+    """The state file shows this tool's own release of `release` started and unfinished."""
+    entry = state.read(state_path).get("packages", {}).get(pkg.name, {})
+    steps_done = entry.get("steps", {})
+    return (
+        entry.get("release_version") == str(release)
+        and bool(steps_done)
+        and steps_done.get("next-version") != "passed"
+    )
+
+
+def _finishing(
+    ctx: Context, pkg: Package, release: Version, tag: str, state_path: Path
+) -> tuple[str, ...]:
+    """Tagged and on the index: the push or next-version a crashed run may have left."""
+    in_progress = _in_progress(state_path, pkg, release)
+    try:
+        remote = gitops.ls_remote(pkg.repo, ctx.config.remote, f"refs/tags/{tag}")
+    except ProcessError as exc:
+        raise CheckFailure(
+            f"{pkg.name}: cannot read the tags of remote {ctx.config.remote}",
+            Category.TRANSIENT,
+            [exc.render()],
+            [f"git -C {pkg.repo} ls-remote {ctx.config.remote}   # check the remote, then rerun"],
+        ) from None
+    return decide.finishing_steps(
+        tag_on_remote=f"refs/tags/{tag}" in remote,
+        release_in_progress=in_progress,
+        bump=ctx.config.next_version != "none",
+    )
 
 
 def _drop_unpushed_tag(job: Job, exc: CheckFailure) -> None:
@@ -213,11 +258,15 @@ def _recorder(
 
         def change(data: dict[str, Any]) -> None:
             entry = state.package_entry(data, pkg.name)
+            if final == "up-to-date" and entry.get("outcome") in RELEASED:
+                return  # released earlier in this (resumed) run: dependents still raise to it
             if entry.get("release_version") != str(release):
                 entry.clear()
                 entry["release_version"] = str(release)
             entry.setdefault("steps", {})
             if step is not None:
+                if outcome == "passed":
+                    entry.pop("writing", None)  # committed: no longer an interrupted write
                 entry["step"] = step
                 entry["steps"][step] = outcome
             if final is not None:
@@ -248,7 +297,7 @@ def _released_in_run(state_path: Path) -> dict[str, Version]:
     data = state.read(state_path)
     out: dict[str, Version] = {}
     for name, entry in data.get("packages", {}).items():
-        if entry.get("outcome") in {"published", "already-published", "dry-run"} and entry.get(
+        if entry.get("outcome") in RELEASED and entry.get(
             "released_version"
         ):
             out[name] = Version(entry["released_version"])

@@ -7,6 +7,7 @@ import shutil
 import sys
 import tarfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.parser import HeaderParser
 from pathlib import Path
@@ -47,6 +48,9 @@ class Job:
     notes: list[str] = field(default_factory=list)
     wait_s: float = 0.0
     source: Path | None = None  # where to build from (the package dir, or a copy)
+    # Called with the files a step is about to write, before it writes them: a crash
+    # between writing and committing leaves them dirty, and the rerun must know they are ours.
+    mark_writing: Callable[[list[Path]], None] = lambda _paths: None
 
     @property
     def repo(self) -> Path:
@@ -71,24 +75,39 @@ def update_internal_deps(job: Job) -> None:
         if n in {d.name for d in job.ctx.workspace.internal(pkg)}
     }
     new_text, changes = edits.rewrite_dependencies(text, released, force=True)
-    if not changes:
-        job.notes.append("internal dependencies: nothing to raise")
-        return
     job.notes += [f"{c.group}: {c.old!r} -> {c.new!r}" for c in changes]
     if job.dry_run:
-        target.write_text(new_text, encoding="utf-8")  # the scratch copy only
-        if pkg.lockfile is not None:
-            job.notes.append(
-                f"would relock {pkg.lockfile} with {' '.join(relock.command(job.ctx, pkg.lockfile))}"
-            )
+        if changes:
+            target.write_text(new_text, encoding="utf-8")  # the scratch copy only
+            if pkg.lockfile is not None:
+                argv = " ".join(relock.command(job.ctx, pkg.lockfile))
+                job.notes.append(f"would relock {pkg.lockfile} with {argv}")
         return
-    pkg.pyproject.write_text(new_text, encoding="utf-8")
-    paths = [pkg.pyproject]
-    if pkg.lockfile is not None and job.ctx.config.lockfile != "ignore":
+    relocking = pkg.lockfile is not None and job.ctx.config.lockfile != "ignore"
+    paths = [pkg.pyproject] + ([pkg.lockfile] if relocking and pkg.lockfile else [])
+    if changes:
+        job.mark_writing(paths)
+        pkg.pyproject.write_text(new_text, encoding="utf-8")
+    if relocking and (changes or gitops.is_modified(job.repo, pkg.pyproject)):
         relock.relock(job.ctx, pkg, commit_message=None)
-        paths.append(pkg.lockfile)
+    _commit_dirty(job, paths, f"release: raise internal dependencies of {pkg.name}")
+    if not changes:
+        job.notes.append("internal dependencies: nothing to raise")
+
+
+def _commit_dirty(job: Job, paths: list[Path], message: str) -> bool:
+    """Commit those of `paths` that differ from HEAD (also when an interrupted run wrote them)."""
     with job.ctx.repo_lock(job.repo):
-        gitops.commit(job.repo, paths, f"release: raise internal dependencies of {pkg.name}")
+        dirty = [p for p in paths if gitops.is_modified(job.repo, p)]
+        if dirty:
+            gitops.commit(job.repo, dirty, message)
+    return bool(dirty)
+
+
+def _version_files(pkg: Package, base: Path) -> list[Path]:
+    files = {base / "pyproject.toml"} if any(loc.kind in {"project", "poetry"} for loc in pkg.locations) else set()
+    files |= {base / loc.path.relative_to(pkg.path) for loc in pkg.locations if loc.kind in {"file", "plain"}}
+    return sorted(files)
 
 
 def _write_version(pkg: Package, base: Path, version: str) -> list[Path]:
@@ -115,16 +134,17 @@ def _write_version(pkg: Package, base: Path, version: str) -> list[Path]:
 
 def set_version(job: Job) -> None:
     base = job.source or job.pkg.path
-    written = _write_version(job.pkg, base, str(job.release))
     if job.dry_run:
+        _write_version(job.pkg, base, str(job.release))
         job.notes.append(f"would commit 'release: {job.pkg.name} {job.release}' and tag {job.tag}")
         return
+    if f"refs/tags/{job.tag}" in gitops.refs(job.repo):
+        return  # done before a crash: the tag is the last thing this step makes
+    files = _version_files(job.pkg, base)
+    job.mark_writing(files)
+    _write_version(job.pkg, base, str(job.release))
+    _commit_dirty(job, files, f"release: {job.pkg.name} {job.release}")
     with job.ctx.repo_lock(job.repo):
-        refs = gitops.refs(job.repo)
-        if f"refs/tags/{job.tag}" in refs:
-            return  # done before a crash: the tag is the last thing this step makes
-        if written:
-            gitops.commit(job.repo, written, f"release: {job.pkg.name} {job.release}")
         gitops.git(job.repo, "tag", "-a", job.tag, "-m", f"release: {job.pkg.name} {job.release}")
 
 
@@ -311,11 +331,11 @@ def next_version(job: Job) -> None:
     if job.dry_run:
         job.notes.append(f"would set the version to {following}, commit and push")
         return
-    written = _write_version(job.pkg, job.pkg.path, str(following))
-    if not written:
-        return
+    files = _version_files(job.pkg, job.pkg.path)
+    job.mark_writing(files)
+    _write_version(job.pkg, job.pkg.path, str(following))
+    _commit_dirty(job, files, f"release: {job.pkg.name} next version {following}")
     with job.ctx.repo_lock(job.repo):
-        gitops.commit(job.repo, written, f"release: {job.pkg.name} next version {following}")
         _push(job, [f"refs/heads/{job.branch}:refs/heads/{job.branch}"])
 
 

@@ -1,0 +1,348 @@
+"""Safety under real faults: crashes, interrupts, concurrent runs, hangs, secrets, prompts."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pytest_releaseplan.scaffold import git, monorepo, tree
+from tests.conftest import DIAMOND, NO_ISOLATION_BUILD
+from tests.servers import AUTH_PASSWORD, AUTH_USER, PypiServer
+
+PACKAGES = ("core", "api", "cli", "app")
+
+
+@pytest.fixture(autouse=True)
+def _twine_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TWINE_USERNAME", "anyone")
+    monkeypatch.setenv("TWINE_PASSWORD", "not-a-secret")
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+
+
+def _argv(root: Path, *args: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--release-root",
+        str(root),
+        f"--rootdir={root}",
+        "-p",
+        "no:cacheprovider",
+        "--release-publish",
+        *args,
+    ]
+
+
+def _run(
+    root: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        _argv(root, *args),
+        cwd=root,
+        env=env or dict(os.environ),
+        text=True,
+        capture_output=True,
+        timeout=timeout,
+        start_new_session=True,
+        check=False,
+    )
+
+
+def _report(root: Path) -> dict:
+    return json.loads((root / ".releaseplan" / "last-report.json").read_text())
+
+
+def _server_files(server: PypiServer) -> list[str]:
+    return sorted(p.name for p in server.packages_dir.iterdir() if p.is_file())
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    "crash_at",
+    [
+        "api:set-version",
+        "api:upload",
+        "api:push",
+        "app:update-internal-deps:unrecorded",
+        "core:upload:unrecorded",
+    ],
+)
+def test_a_killed_parallel_release_resumes_and_releases_everything_once(
+    tmp_path: Path, pypiserver: PypiServer, crash_at: str
+) -> None:
+    root = tmp_path / "mono"
+    monorepo(root, DIAMOND, config=f'registry = "{pypiserver.url}"\n{NO_ISOLATION_BUILD}')
+    # the run is a session leader: its pid is its group id, which arms the crash point
+    armed = subprocess.Popen(
+        ["/bin/sh", "-c", 'RELEASEPLAN_CRASH_PGID=$$ exec "$@"', "sh", *_argv(root, "-n", "2")],
+        cwd=root,
+        start_new_session=True,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "RELEASEPLAN_CRASH_AT": crash_at},
+    )
+    out, _ = armed.communicate(timeout=300)
+    assert armed.returncode == -signal.SIGKILL, out
+    resumed = _run(root, "-n", "2")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    files = _server_files(pypiserver)
+    assert files == sorted(
+        f"{n}-1.0.0{ext}" for n in PACKAGES for ext in ("-py3-none-any.whl", ".tar.gz")
+    )
+    subjects = git(root, "log", "--format=%s").splitlines()
+    for name in PACKAGES:
+        assert subjects.count(f"release: {name} 1.0.0") == 1, subjects
+        assert subjects.count(f"release: {name} next version 1.0.1.dev0") == 1, subjects
+    assert sorted(git(root, "ls-remote", "--tags", "origin").split()[1::2]) == sorted(
+        f"refs/tags/{n}-v1.0.0{suffix}" for n in PACKAGES for suffix in ("", "^{}")
+    )
+    assert git(root, "status", "--porcelain") == ""
+    assert (
+        git(root, "rev-parse", "HEAD")
+        == git(root, "ls-remote", "origin", "refs/heads/main").split()[0] + "\n"
+    )
+    state = json.loads((root / ".releaseplan" / "state.json").read_text())
+    assert state["finished"] is True
+    assert "app>=1.0.0" not in git(root, "show", "app-v1.0.0:libs/app/pyproject.toml")
+    assert '"api>=1.0.0"' in git(root, "show", "app-v1.0.0:libs/app/pyproject.toml")
+
+
+def test_a_second_run_is_refused_at_once_naming_the_first(
+    tmp_path: Path, pypiserver: PypiServer
+) -> None:
+    root = tmp_path / "ws"
+    check = '["{python}", "-c", "import time; time.sleep(20)"]'
+    tree(
+        root,
+        DIAMOND[:1],
+        config=f'registry = "{pypiserver.url}"\ncheck = {check}\n{NO_ISOLATION_BUILD}',
+    )
+    first = subprocess.Popen(
+        _argv(root),
+        cwd=root,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (root / ".releaseplan" / "run.json").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        started = time.monotonic()
+        second = _run(root)
+        assert time.monotonic() - started < 15
+        assert second.returncode == 4, second.stdout + second.stderr
+        assert f"pid {first.pid}" in second.stdout + second.stderr
+        assert "--release-status" in second.stdout + second.stderr
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+
+
+def test_sigint_stops_children_releases_the_lock_and_a_rerun_completes(
+    tmp_path: Path, pypiserver: PypiServer
+) -> None:
+    root = tmp_path / "ws"
+    pidfile = tmp_path / "check.pid"
+    script = f"import os, time, pathlib; pathlib.Path({str(pidfile)!r}).write_text(str(os.getpid())); time.sleep(float(os.environ.get('SLEEP', '0')))"
+    tree(
+        root,
+        DIAMOND[:1],
+        config=f'registry = "{pypiserver.url}"\ncheck = ["{{python}}", "-c", {json.dumps(script)}]\n{NO_ISOLATION_BUILD}',
+    )
+    run = subprocess.Popen(
+        _argv(root),
+        cwd=root,
+        start_new_session=True,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "SLEEP": "60"},
+    )
+    deadline = time.monotonic() + 60
+    while not pidfile.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    child = int(pidfile.read_text())
+    os.kill(run.pid, signal.SIGINT)
+    out, _ = run.communicate(timeout=60)
+    assert run.returncode == 2, out  # pytest's "interrupted"
+    time.sleep(0.2)
+    assert not _alive(child), "the check command outlived its item"
+    pidfile.unlink()
+    rerun = _run(root, env={**os.environ, "SLEEP": "0"})
+    assert rerun.returncode == 0, rerun.stdout
+    assert _report(root)["packages"][0]["publish"]["outcome"] == "published"
+
+
+def test_a_hanging_check_is_killed_with_its_group_and_dependents_are_skipped(
+    tmp_path: Path, pypiserver: PypiServer
+) -> None:
+    root = tmp_path / "ws"
+    marker = tmp_path / "pids"
+    marker.mkdir()
+    script = (
+        "import os, sys, time, pathlib, subprocess; "
+        f"d = pathlib.Path({str(marker)!r}); "
+        "name = pathlib.Path.cwd().name; "
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)']) if name == 'api' else None; "
+        "(d / name).write_text(str(child.pid) if child else ''); "
+        "time.sleep(120 if name == 'api' else 0)"
+    )
+    tree(
+        root,
+        DIAMOND,
+        config=(
+            f'registry = "{pypiserver.url}"\ntimeout = 8\ncheck = ["{{python}}", "-c", {json.dumps(script)}]\n'
+            f"{NO_ISOLATION_BUILD}"
+        ),
+    )
+    result = _run(root, timeout=200)
+    assert result.returncode == 1, result.stdout
+    outcomes = {p["name"]: p["publish"]["outcome"] for p in _report(root)["packages"]}
+    assert outcomes == {"core": "published", "cli": "published", "api": "failed", "app": "skipped"}
+    grandchild = int((marker / "api").read_text())
+    time.sleep(0.2)
+    assert not _alive(grandchild), "a child of the check outlived the timed-out item"
+    assert "Timeout" in result.stdout
+
+
+def test_wrong_credentials_fail_blocking_and_the_secret_is_never_written(
+    tmp_path: Path, auth_pypiserver: PypiServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "ws"
+    wrong = "wr0ng-Secret-Token-123"
+    tree(
+        root,
+        DIAMOND[:1],
+        config=f'registry = "{auth_pypiserver.url_with_auth(AUTH_USER, wrong)}"\n{NO_ISOLATION_BUILD}',
+    )
+    junit = tmp_path / "junit.xml"
+    result = _run(root, f"--junitxml={junit}", "--release-report", str(tmp_path / "r.json"))
+    assert result.returncode == 1
+    assert "category: blocking" in result.stdout
+    written = [result.stdout, result.stderr, junit.read_text(), (tmp_path / "r.json").read_text()]
+    written += [p.read_text() for p in (root / ".releaseplan").glob("*.json")]
+    for text in written:
+        assert wrong not in text
+    monkeypatch.setenv("TWINE_USERNAME", AUTH_USER)
+    monkeypatch.setenv("TWINE_PASSWORD", AUTH_PASSWORD)
+    (root / "releaseplan.toml").write_text(
+        f'registry = "{auth_pypiserver.url}"\n{NO_ISOLATION_BUILD}'
+    )
+    ok = _run(root, f"--junitxml={junit}")
+    assert ok.returncode == 0, ok.stdout
+    for text in [
+        ok.stdout,
+        ok.stderr,
+        junit.read_text(),
+        *(p.read_text() for p in (root / ".releaseplan").glob("*.json")),
+    ]:
+        assert AUTH_PASSWORD not in text
+
+
+def _pty_run(root: Path, answer: bytes) -> tuple[int, str]:
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    proc = subprocess.Popen(
+        _argv(root),
+        cwd=root,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        start_new_session=True,
+        env=env,
+    )
+    os.close(slave)
+    seen = b""
+    answered = False
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        if not answered and b"Continue? [y/N]" in seen:
+            os.write(master, answer)
+            answered = True
+        if proc.poll() is not None and not ready:
+            break
+    proc.wait(timeout=60)
+    os.close(master)
+    return proc.returncode, seen.decode("utf-8", "replace")
+
+
+def test_the_plan_is_confirmed_on_a_terminal(tmp_path: Path, pypiserver: PypiServer) -> None:
+    root = tmp_path / "ws"
+    tree(root, DIAMOND[:2], config=f'registry = "{pypiserver.url}"\n{NO_ISOLATION_BUILD}')
+    before = git(root / "core", "rev-parse", "HEAD")
+    code, out = _pty_run(root, b"n\n")
+    assert code == 0, out
+    assert "core 1.0.0.dev0 -> 1.0.0" in out
+    assert git(root / "core", "rev-parse", "HEAD") == before
+    assert _server_files(pypiserver) == []
+    code, out = _pty_run(root, b"y\n")
+    assert code == 0, out
+    assert len(_server_files(pypiserver)) == 4
+
+
+def test_status_and_mark_completed(tmp_path: Path, pypiserver: PypiServer) -> None:
+    root = tmp_path / "ws"
+    tree(root, DIAMOND[:2], config=f'registry = "{pypiserver.url}"\n{NO_ISOLATION_BUILD}')
+    status = subprocess.run(
+        [sys.executable, "-m", "pytest", "--release-root", str(root), "--release-status"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=root,
+    )
+    assert status.returncode == 0
+    assert "nothing has been published" in status.stdout
+    refused = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--release-root",
+            str(root),
+            "--release-mark-completed",
+            "core",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=root,
+    )
+    assert refused.returncode == 4
+    assert "is not on the index" in refused.stdout and "is not on remote origin" in refused.stdout
+    assert _run(root).returncode == 0
+    status = subprocess.run(
+        [sys.executable, "-m", "pytest", "--release-root", str(root), "--release-status"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=root,
+    )
+    assert "core" in status.stdout and "published" in status.stdout and "finished" in status.stdout
