@@ -190,7 +190,7 @@ class ReleasePlugin:
         return True
 
     @pytest.hookimpl
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         from pytest_releaseplan import state
 
         s = self.ctx.settings
@@ -201,8 +201,8 @@ class ReleasePlugin:
             or self.config.getoption("collectonly")
         ):
             return
-        complete = session.testsfailed == 0 and not session.shouldstop
-        state.finish_run(state.path_of(self.ctx.statedir, False), complete)
+        # Interrupted (2) or failed (1): the next run of the same command resumes this one.
+        state.finish_run(state.path_of(self.ctx.statedir, False), complete=exitstatus == 0)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> bool | None:

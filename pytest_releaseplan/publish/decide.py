@@ -32,13 +32,16 @@ def action(tagged: bool, on_index: bool, changed_since_previous: bool | None) ->
 
 
 def finishing_steps(
-    tag_on_remote: bool, release_in_progress: bool, bump: bool
+    tag_on_remote: bool, release_in_progress: bool, bump: bool, uploaded: bool = True
 ) -> tuple[str, ...]:
     """For a release that is tagged and on the index: what a crashed run left undone.
 
     The tag may not have been pushed yet; and the next dev version is written only when
     this tool's own release of that version was in progress (the state file says so).
     """
+    if release_in_progress and not uploaded:
+        # killed mid-upload: some files may be on the index, not all; upload skips those
+        return ("build-from-tag", "upload", "wait-index", "push", "next-version")
     steps: list[str] = []
     if not tag_on_remote or release_in_progress:
         steps.append("push")  # idempotent: pushes what a crash left unpushed

@@ -204,6 +204,8 @@ def _finishing(
 ) -> tuple[str, ...]:
     """Tagged and on the index: the push or next-version a crashed run may have left."""
     in_progress = _in_progress(state_path, pkg, release)
+    entry = state.read(state_path).get("packages", {}).get(pkg.name, {})
+    uploaded = entry.get("steps", {}).get("upload") == "passed"
     try:
         remote = gitops.ls_remote(pkg.repo, ctx.config.remote, f"refs/tags/{tag}")
     except ProcessError as exc:
@@ -217,6 +219,7 @@ def _finishing(
         tag_on_remote=f"refs/tags/{tag}" in remote,
         release_in_progress=in_progress,
         bump=ctx.config.next_version != "none",
+        uploaded=uploaded,
     )
 
 
