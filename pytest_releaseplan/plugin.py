@@ -5,6 +5,7 @@ Inert unless a `--release-*` mode option is given.
 
 from __future__ import annotations
 
+import os
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from pytest_releaseplan.items import DirectoryNode, ReleaseItem
     from pytest_releaseplan.plan import Planned
 
+# Read when the plugin is imported, before pytest's capture points fds 0 and 1 elsewhere.
+STARTED_ON_A_TERMINAL = os.isatty(0) and os.isatty(1)
 CONTEXT = pytest.StashKey["Context"]()
 PLANNED = pytest.StashKey["list[Planned]"]()
 MODE_FLAGS = ("release_audit", "release_publish", "release_status", "release_mark_completed")
@@ -107,7 +110,7 @@ def _start_publish(config: pytest.Config, ctx: Context) -> None:
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.add_cleanup(lock.release)
-    asking = not s.yes and not config.getoption("collectonly") and safety.interactive()
+    asking = not s.yes and not config.getoption("collectonly") and safety.interactive(STARTED_ON_A_TERMINAL)
     if asking and not safety.confirm(_plan_lines(ctx), lambda prompt: _ask(config, prompt)):
         pytest.exit("release declined: nothing was changed", returncode=0)
     if not s.dry_run and not config.getoption("collectonly"):

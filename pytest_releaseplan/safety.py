@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -46,17 +45,13 @@ def acquire_run_lock(state: Path, packages: list[str]) -> FileLock:
     return lock
 
 
-def interactive() -> bool:
-    if os.environ.get("CI"):
-        return False
-    stdin, stdout = sys.__stdin__, sys.__stdout__
-    return bool(stdin and stdout and stdin.isatty() and stdout.isatty())
+def interactive(started_on_a_terminal: bool) -> bool:
+    return started_on_a_terminal and not os.environ.get("CI")
 
 
 def confirm(lines: list[str], ask: Callable[[str], str]) -> bool:
-    for line in lines:
-        print(line, file=sys.__stdout__, flush=True)
-    answer = ask("Continue? [y/N] ")
+    """Show the plan and ask; anything but y/yes (or end of input) declines."""
+    answer = ask("\n".join([*lines, "Continue? [y/N] "]))
     return answer.strip().lower() in {"y", "yes"}
 
 
