@@ -105,8 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(instructions(directory))
     missing = missing_build_tools()
     if missing:
-        print(f"\nwarning: not importable here: {', '.join(missing)}; publish will fail to build.",
-              file=sys.stderr)
+        print(
+            f"\nwarning: not importable here: {', '.join(missing)}; publish will fail to build.",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 

@@ -11,8 +11,16 @@ from pytest_releaseplan import process
 GIT_TIMEOUT = 60.0
 FETCH_TIMEOUT = 120.0
 # Variables that would point git at another repository or index than the one we name.
-_SCRUB = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_NAMESPACE",
-          "GIT_CEILING_DIRECTORIES", "GIT_COMMON_DIR", "GIT_PREFIX")
+_SCRUB = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_NAMESPACE",
+    "GIT_CEILING_DIRECTORIES",
+    "GIT_COMMON_DIR",
+    "GIT_PREFIX",
+)
 
 
 def env() -> dict[str, str]:
@@ -96,8 +104,12 @@ def operation_in_progress(repo: Path) -> str | None:
 def refs(repo: Path) -> dict[str, str]:
     """Every branch, remote-tracking branch and tag -> commit SHA (tags peeled)."""
     raw = out(
-        repo, "for-each-ref", "--format=%(refname)%00%(objectname)%00%(*objectname)",
-        "refs/heads", "refs/remotes", "refs/tags",
+        repo,
+        "for-each-ref",
+        "--format=%(refname)%00%(objectname)%00%(*objectname)",
+        "refs/heads",
+        "refs/remotes",
+        "refs/tags",
     )
     result: dict[str, str] = {}
     for line in raw.splitlines():
@@ -122,10 +134,26 @@ def fetch(repo: Path, remote: str, timeout: float = FETCH_TIMEOUT) -> None:
     existing tag") although the branches were fetched: that is no reason to fail the branch
     checks as transient, and retrying would never help.
     """
-    git(repo, "fetch", "--quiet", "--prune", "--no-tags", "--no-recurse-submodules", remote,
-        timeout=timeout)
-    git(repo, "fetch", "--quiet", "--tags", "--no-recurse-submodules", remote,
-        timeout=timeout, check=False)
+    git(
+        repo,
+        "fetch",
+        "--quiet",
+        "--prune",
+        "--no-tags",
+        "--no-recurse-submodules",
+        remote,
+        timeout=timeout,
+    )
+    git(
+        repo,
+        "fetch",
+        "--quiet",
+        "--tags",
+        "--no-recurse-submodules",
+        remote,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def commits_since(repo: Path, ref: str, path: str) -> int:
@@ -150,7 +178,9 @@ def commit(repo: Path, paths: list[Path], message: str) -> str:
     return head(repo)
 
 
-def ls_remote(repo: Path, remote: str, *patterns: str, timeout: float = FETCH_TIMEOUT) -> dict[str, str]:
+def ls_remote(
+    repo: Path, remote: str, *patterns: str, timeout: float = FETCH_TIMEOUT
+) -> dict[str, str]:
     raw = out(repo, "ls-remote", remote, *patterns, timeout=timeout)
     result: dict[str, str] = {}
     for line in raw.splitlines():

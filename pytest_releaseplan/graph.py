@@ -57,7 +57,9 @@ def remaining_chain(
     chain: dict[str, float] = {}
     for node in reversed(topological(deps)):
         own = 1.0 if weight is None else weight.get(node, 1.0)
-        chain[node] = own + max((chain[c] for c in reverse.get(node, ()) if c in chain), default=0.0)
+        chain[node] = own + max(
+            (chain[c] for c in reverse.get(node, ()) if c in chain), default=0.0
+        )
     return chain
 
 

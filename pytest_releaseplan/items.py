@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from pytest_releaseplan.errors import CheckFailure
+from pytest_releaseplan.secrets import mask
 
 NOOP_PARENT = ".releaseplan"  # hidden: never a package directory (discovery skips those)
 NOOP_NAME = "idle"
@@ -46,10 +47,10 @@ class ReleaseItem(pytest.Item):
             message = self.action(self)
         except CheckFailure as exc:
             self.user_properties.append(("category", exc.category.value))
-            self.user_properties.append(("message", exc.what))
-            self.user_properties.append(("fix", "\n".join(exc.fix)))
+            self.user_properties.append(("message", mask(exc.what)))
+            self.user_properties.append(("fix", mask("\n".join(exc.fix))))
             raise
-        self.user_properties.append(("message", message))
+        self.user_properties.append(("message", mask(message)))
 
     def repr_failure(
         self,
@@ -57,7 +58,7 @@ class ReleaseItem(pytest.Item):
         style: Any = None,  # noqa: ANN401 - pytest's TracebackStyle
     ) -> str | Any:  # noqa: ANN401 - pytest's TerminalRepr
         if isinstance(excinfo.value, CheckFailure):
-            return excinfo.value.render()
+            return mask(excinfo.value.render())
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:

@@ -623,7 +623,11 @@ def pdm_reasons(
         return [f"{lock_label} has no [metadata] content_hash; relock it"]
     if algo not in hashlib.algorithms_available:
         return [f"{lock_label} content_hash uses an unknown algorithm {algo!r}; relock it"]
-    current = pdm_content_hash(pyproject, algo) if members is None else pdm_workspace_hash(pyproject, members, algo)
+    current = (
+        pdm_content_hash(pyproject, algo)
+        if members is None
+        else pdm_workspace_hash(pyproject, members, algo)
+    )
     if current == locked:
         return []
     return [

@@ -212,7 +212,7 @@ def read_file_version(location: VersionLocation) -> str:
     match = _attr_pattern(location.attr).search(text)
     if not match:
         raise ConfigError(
-            f"{location.path}: no `{location.attr} = \"X.Y.Z\"` line found for the dynamic version"
+            f'{location.path}: no `{location.attr} = "X.Y.Z"` line found for the dynamic version'
         )
     return match.group("version")
 

@@ -110,7 +110,11 @@ def _start_publish(config: pytest.Config, ctx: Context) -> None:
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.add_cleanup(lock.release)
-    asking = not s.yes and not config.getoption("collectonly") and safety.interactive(STARTED_ON_A_TERMINAL)
+    asking = (
+        not s.yes
+        and not config.getoption("collectonly")
+        and safety.interactive(STARTED_ON_A_TERMINAL)
+    )
     if asking and not safety.confirm(_plan_lines(ctx), lambda prompt: _ask(config, prompt)):
         pytest.exit("release declined: nothing was changed", returncode=0)
     if not s.dry_run and not config.getoption("collectonly"):

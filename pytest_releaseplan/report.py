@@ -101,8 +101,10 @@ class Reporter:
             tr.write_line(
                 "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
             )
-        if self.ctx.settings.mode == "publish" and not self.ctx.settings.dry_run and any(
-            r.outcome != "passed" for r in self.records.values()
+        if (
+            self.ctx.settings.mode == "publish"
+            and not self.ctx.settings.dry_run
+            and any(r.outcome != "passed" for r in self.records.values())
         ) or (self.ctx.settings.mode == "publish" and self.exitstatus not in (0, 1)):
             tr.write_line(
                 "the release is not finished: fix what failed, then rerun the same command to "

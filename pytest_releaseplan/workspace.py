@@ -69,12 +69,12 @@ class Workspace:
         object.__setattr__(self, "by_name", {p.name: p for p in self.packages})
 
     def internal(self, package: Package) -> list[Dependency]:
-        return [d for d in package.dependencies if d.name in self.by_name and d.name != package.name]
+        return [
+            d for d in package.dependencies if d.name in self.by_name and d.name != package.name
+        ]
 
     def runtime_graph(self) -> dict[str, set[str]]:
-        return {
-            p.name: {d.name for d in self.internal(p) if d.orders} for p in self.packages
-        }
+        return {p.name: {d.name for d in self.internal(p) if d.orders} for p in self.packages}
 
     @cached_property
     def repositories(self) -> dict[str, Path]:
@@ -90,7 +90,11 @@ class Workspace:
     def tag_for(self, package: Package, version: Version | str) -> str:
         fmt = self.config.tag_format
         if fmt is None:
-            fmt = "{name}-v{version}" if len(self.packages_in(package.repo_relpath)) > 1 else "v{version}"
+            fmt = (
+                "{name}-v{version}"
+                if len(self.packages_in(package.repo_relpath)) > 1
+                else "v{version}"
+            )
         return fmt.format(name=package.name, version=version)
 
 
@@ -128,7 +132,9 @@ def discover(root: Path, config: Config) -> Workspace:
             continue
         seen[meta.name] = package
         packages.append(package)
-    return Workspace(root=root, config=config, packages=tuple(packages), duplicates=tuple(duplicates))
+    return Workspace(
+        root=root, config=config, packages=tuple(packages), duplicates=tuple(duplicates)
+    )
 
 
 def _has_magic(pattern: str) -> bool:
@@ -149,7 +155,9 @@ def _from_globs(root: Path, patterns: tuple[str, ...], source: str) -> list[Path
                 )
             matches = [directory]
         else:
-            matches = [d for d in sorted(_expand(root, (pattern,))) if (d / "pyproject.toml").is_file()]
+            matches = [
+                d for d in sorted(_expand(root, (pattern,))) if (d / "pyproject.toml").is_file()
+            ]
             if not matches:
                 raise ConfigError(
                     f"{source}: glob {pattern!r} matches no package directory "

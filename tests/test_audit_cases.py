@@ -46,7 +46,9 @@ def tree_remote(root: Path, name: str) -> Path:
     return root / ".remotes" / f"{name}.git"
 
 
-def push_from_clone(remote: Path, work: Path, filename: str = "REMOTE.txt", branch: str = "main") -> str:
+def push_from_clone(
+    remote: Path, work: Path, filename: str = "REMOTE.txt", branch: str = "main"
+) -> str:
     """Someone else pushes a commit to `branch` of `remote`; returns its SHA."""
     process.run(("git", "clone", "-q", "-b", branch, str(remote), str(work)), timeout=60)
     (work / filename).write_text("pushed by someone else\n")
@@ -172,7 +174,12 @@ def test_a_clean_tree_passes(pytester: pytest.Pytester, diamond_tree: Path) -> N
     result = audit(pytester, diamond_tree)
     result.expect_failures()
     assert len(result.cases) == n_items(4, 4)
-    assert result.report["totals"] == {"items": n_items(4, 4), "passed": n_items(4, 4), "failed": 0, "skipped": 0}
+    assert result.report["totals"] == {
+        "items": n_items(4, 4),
+        "passed": n_items(4, 4),
+        "failed": 0,
+        "skipped": 0,
+    }
 
 
 def test_a_clean_monorepo_passes(pytester: pytest.Pytester, diamond_monorepo: Path) -> None:
@@ -182,7 +189,9 @@ def test_a_clean_monorepo_passes(pytester: pytest.Pytester, diamond_monorepo: Pa
     assert {c.props["repository"] for c in result.cases if c.subject != "workspace"} == {"."}
 
 
-def test_a_clean_uv_workspace_with_its_lock_passes(pytester: pytest.Pytester, uv_monorepo: Path) -> None:
+def test_a_clean_uv_workspace_with_its_lock_passes(
+    pytester: pytest.Pytester, uv_monorepo: Path
+) -> None:
     result = audit(pytester, uv_monorepo)
     result.expect_failures()
     lock_msgs = [c.props["message"] for c in result.cases if c.name == "lockfile"]
@@ -207,7 +216,9 @@ def test_a_diverged_target_branch_needs_a_reset(
     theirs = push_from_clone(tree_remote(diamond_tree, "core"), tmp_path / "clone")
     (core / "LOCAL.txt").write_text("mine\n")
     mine = commit_all(core, "local change")
-    failed = audit(pytester, diamond_tree).expect_failures(("core", "target-branch-sync"), ("core", "branch"))
+    failed = audit(pytester, diamond_tree).expect_failures(
+        ("core", "target-branch-sync"), ("core", "branch")
+    )
     sync = failed["core", "target-branch-sync"]
     assert sync.props["category"] == "fixable"
     assert "reset required" in sync.props["message"]
@@ -223,7 +234,9 @@ def test_a_target_branch_behind_the_remote_needs_a_fast_forward(
     core = diamond_tree / "core"
     before = git(core, "rev-parse", "HEAD")
     theirs = push_from_clone(tree_remote(diamond_tree, "core"), tmp_path / "clone")
-    failed = audit(pytester, diamond_tree).expect_failures(("core", "target-branch-sync"), ("core", "branch"))
+    failed = audit(pytester, diamond_tree).expect_failures(
+        ("core", "target-branch-sync"), ("core", "branch")
+    )
     sync = failed["core", "target-branch-sync"]
     assert sync.props["category"] == "fixable"
     assert "fast-forward" in sync.props["message"]
@@ -235,7 +248,9 @@ def test_a_target_branch_behind_the_remote_needs_a_fast_forward(
     assert git(core, "rev-parse", "HEAD") == before  # the audit changed nothing
 
 
-def test_a_target_branch_ahead_of_the_remote_needs_a_push(pytester: pytest.Pytester, diamond_tree: Path) -> None:
+def test_a_target_branch_ahead_of_the_remote_needs_a_push(
+    pytester: pytest.Pytester, diamond_tree: Path
+) -> None:
     core = diamond_tree / "core"
     (core / "LOCAL.txt").write_text("mine\n")
     mine = commit_all(core, "local change")
@@ -247,11 +262,20 @@ def test_a_target_branch_ahead_of_the_remote_needs_a_push(pytester: pytest.Pytes
     assert sync.props["fix"] == f"git -C {core} push origin main"
 
 
-def test_a_missing_remote_branch_fails_target_branch_sync(pytester: pytest.Pytester, diamond_tree: Path) -> None:
+def test_a_missing_remote_branch_fails_target_branch_sync(
+    pytester: pytest.Pytester, diamond_tree: Path
+) -> None:
     core = diamond_tree / "core"
     git(core, "push", "-q", "origin", "HEAD:refs/heads/trunk")
     process.run(
-        ("git", "-C", str(tree_remote(diamond_tree, "core")), "symbolic-ref", "HEAD", "refs/heads/trunk"),
+        (
+            "git",
+            "-C",
+            str(tree_remote(diamond_tree, "core")),
+            "symbolic-ref",
+            "HEAD",
+            "refs/heads/trunk",
+        ),
         timeout=60,
     )
     git(core, "push", "-q", "origin", "--delete", "main")
@@ -294,10 +318,14 @@ def test_a_merge_in_progress_fails_clean_worktree(
     assert clean.props["category"] == "fixable"
     assert "a merge is in progress" in clean.text
     assert "AA NOTES.txt" in clean.text
-    assert f"git -C {core} merge --continue   # or: git -C {core} merge --abort" in clean.props["fix"]
+    assert (
+        f"git -C {core} merge --continue   # or: git -C {core} merge --abort" in clean.props["fix"]
+    )
 
 
-def test_a_modified_tracked_file_fails_clean_worktree(pytester: pytest.Pytester, diamond_tree: Path) -> None:
+def test_a_modified_tracked_file_fails_clean_worktree(
+    pytester: pytest.Pytester, diamond_tree: Path
+) -> None:
     api = diamond_tree / "api"
     append(api / "src" / "api" / "__init__.py", "X = 1\n")
     failed = audit(pytester, diamond_tree).expect_failures(("api", "clean-worktree"))
@@ -320,10 +348,14 @@ def test_an_untracked_file_fails_clean_worktree_but_an_ignored_one_does_not(
     assert "dist" not in clean.text
 
 
-def test_clean_worktree_lists_at_most_ten_paths(pytester: pytest.Pytester, diamond_tree: Path) -> None:
+def test_clean_worktree_lists_at_most_ten_paths(
+    pytester: pytest.Pytester, diamond_tree: Path
+) -> None:
     for i in range(12):
         (diamond_tree / "core" / f"new{i:02}.txt").write_text("x\n")
-    clean = audit(pytester, diamond_tree).expect_failures(("core", "clean-worktree"))["core", "clean-worktree"]
+    clean = audit(pytester, diamond_tree).expect_failures(("core", "clean-worktree"))[
+        "core", "clean-worktree"
+    ]
     assert "new09.txt" in clean.text and "new10.txt" not in clean.text
     assert "... and 2 more" in clean.text
 
@@ -331,9 +363,13 @@ def test_clean_worktree_lists_at_most_ten_paths(pytester: pytest.Pytester, diamo
 # --------------------------------------------------------------------------- lockfile
 
 
-def test_a_stale_uv_lock_after_a_version_bump_fails_lockfile(pytester: pytest.Pytester, uv_monorepo: Path) -> None:
+def test_a_stale_uv_lock_after_a_version_bump_fails_lockfile(
+    pytester: pytest.Pytester, uv_monorepo: Path
+) -> None:
     pyproject = uv_monorepo / "libs" / "core" / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace('version = "1.0.0.dev0"', 'version = "1.1.0.dev0"'))
+    pyproject.write_text(
+        pyproject.read_text().replace('version = "1.0.0.dev0"', 'version = "1.1.0.dev0"')
+    )
     commit_all(uv_monorepo, "Bump core", push=True)
     failed = audit(pytester, uv_monorepo).expect_failures(("core", "lockfile"))
     lock = failed["core", "lockfile"]
@@ -346,13 +382,19 @@ def test_a_stale_uv_lock_after_a_version_bump_fails_lockfile(pytester: pytest.Py
     ]
 
 
-def test_release_fix_relocks_a_stale_uv_lock_and_commits_it(pytester: pytest.Pytester, uv_monorepo: Path) -> None:
+def test_release_fix_relocks_a_stale_uv_lock_and_commits_it(
+    pytester: pytest.Pytester, uv_monorepo: Path
+) -> None:
     pyproject = uv_monorepo / "libs" / "core" / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace('version = "1.0.0.dev0"', 'version = "1.1.0.dev0"'))
+    pyproject.write_text(
+        pyproject.read_text().replace('version = "1.0.0.dev0"', 'version = "1.1.0.dev0"')
+    )
     bump = commit_all(uv_monorepo, "Bump core", push=True)
     result = audit(pytester, uv_monorepo, "--release-fix")
     result.expect_failures()
-    message = next(c.props["message"] for c in result.cases if c.subject == "core" and c.name == "lockfile")
+    message = next(
+        c.props["message"] for c in result.cases if c.subject == "core" and c.name == "lockfile"
+    )
     assert "relocked uv.lock and committed it" in message
     assert git(uv_monorepo, "rev-parse", "HEAD~1") == bump
     assert git(uv_monorepo, "log", "-1", "--format=%s") == "chore: relock core"
@@ -360,14 +402,19 @@ def test_release_fix_relocks_a_stale_uv_lock_and_commits_it(pytester: pytest.Pyt
     assert 'name = "core"\nversion = "1.1.0.dev0"' in (uv_monorepo / "uv.lock").read_text()
     # The relock commit is local: the next audit says to push it, and nothing else.
     again = audit(pytester, uv_monorepo)
-    assert "push needed" in again.expect_failures((".", "target-branch-sync"))[".", "target-branch-sync"].text
+    assert (
+        "push needed"
+        in again.expect_failures((".", "target-branch-sync"))[".", "target-branch-sync"].text
+    )
 
 
 def test_an_untracked_lockfile_fails_lockfile(pytester: pytest.Pytester, uv_monorepo: Path) -> None:
     git(uv_monorepo, "rm", "-q", "--cached", "uv.lock")
     append(uv_monorepo / ".gitignore", "uv.lock\n")
     commit_all(uv_monorepo, "Stop tracking the lock", push=True)
-    failed = audit(pytester, uv_monorepo).expect_failures(*[(n, "lockfile") for n in ("api", "app", "cli", "core")])
+    failed = audit(pytester, uv_monorepo).expect_failures(
+        *[(n, "lockfile") for n in ("api", "app", "cli", "core")]
+    )
     lock = failed["core", "lockfile"]
     assert lock.props["category"] == "fixable"
     assert "is not tracked by git" in lock.props["message"]
@@ -387,7 +434,9 @@ def test_an_untracked_unignored_lockfile_also_dirties_the_worktree(
     assert "?? uv.lock" in failed[".", "clean-worktree"].text
 
 
-def test_a_modified_lockfile_fails_lockfile_and_clean_worktree(pytester: pytest.Pytester, uv_monorepo: Path) -> None:
+def test_a_modified_lockfile_fails_lockfile_and_clean_worktree(
+    pytester: pytest.Pytester, uv_monorepo: Path
+) -> None:
     append(uv_monorepo / "uv.lock", "\n")
     failed = audit(pytester, uv_monorepo).expect_failures(
         (".", "clean-worktree"), *[(n, "lockfile") for n in ("api", "app", "cli", "core")]
@@ -395,7 +444,9 @@ def test_a_modified_lockfile_fails_lockfile_and_clean_worktree(pytester: pytest.
     assert "has uncommitted changes" in failed["core", "lockfile"].props["message"]
 
 
-def test_lockfile_require_fails_a_package_without_a_lockfile(pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_lockfile_require_fails_a_package_without_a_lockfile(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
     root = tmp_path / "req"
     scaffold.tree(root, [PackageSpec("solo")], config='lockfile = "require"\n')
     lock = audit(pytester, root).expect_failures(("solo", "lockfile"))["solo", "lockfile"]
@@ -413,7 +464,9 @@ def test_a_specifier_excluding_the_workspace_version_fails_internal_deps(
     pyproject = api / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('"core>=1.0.0.dev0"', '"core>=2.0"'))
     commit_all(api, "Require core 2", push=True)
-    deps = audit(pytester, diamond_tree).expect_failures(("api", "internal-deps"))["api", "internal-deps"]
+    deps = audit(pytester, diamond_tree).expect_failures(("api", "internal-deps"))[
+        "api", "internal-deps"
+    ]
     assert deps.props["category"] == "fixable"
     assert "'core>=2.0' (runtime) excludes core 1.0.0.dev0 (release 1.0.0)" in deps.text
     assert f"edit {pyproject}" in deps.props["fix"]
@@ -428,7 +481,9 @@ def test_an_extra_excluding_the_workspace_version_fails_internal_deps(
     assert "(extra:fast)" in deps.text
 
 
-def test_a_released_version_with_later_changes_must_be_bumped(pytester: pytest.Pytester, diamond_tree: Path) -> None:
+def test_a_released_version_with_later_changes_must_be_bumped(
+    pytester: pytest.Pytester, diamond_tree: Path
+) -> None:
     core = diamond_tree / "core"
     git(core, "tag", "v1.0.0")
     append(core / "src" / "core" / "__init__.py", "CHANGED = True\n")
@@ -441,34 +496,48 @@ def test_a_released_version_with_later_changes_must_be_bumped(pytester: pytest.P
     assert "1.0.1.dev0" in version.props["fix"]
 
 
-def test_a_released_version_without_later_changes_passes(pytester: pytest.Pytester, diamond_tree: Path) -> None:
+def test_a_released_version_without_later_changes_passes(
+    pytester: pytest.Pytester, diamond_tree: Path
+) -> None:
     git(diamond_tree / "core", "tag", "v1.0.0")
     result = audit(pytester, diamond_tree)
     result.expect_failures()
-    message = next(c.props["message"] for c in result.cases if c.subject == "core" and c.name == "version")
+    message = next(
+        c.props["message"] for c in result.cases if c.subject == "core" and c.name == "version"
+    )
     assert "already released (tag v1.0.0), no changes since" in message
 
 
-def test_monorepo_tags_carry_the_package_name(pytester: pytest.Pytester, diamond_monorepo: Path) -> None:
+def test_monorepo_tags_carry_the_package_name(
+    pytester: pytest.Pytester, diamond_monorepo: Path
+) -> None:
     git(diamond_monorepo, "tag", "cli-v1.0.0")
     append(diamond_monorepo / "libs" / "core" / "src" / "core" / "__init__.py", "X = 1\n")
     commit_all(diamond_monorepo, "Touch core only", push=True)
     result = audit(pytester, diamond_monorepo)
     result.expect_failures()  # cli is released and unchanged; core changed but is not released
-    message = next(c.props["message"] for c in result.cases if c.subject == "cli" and c.name == "version")
+    message = next(
+        c.props["message"] for c in result.cases if c.subject == "cli" and c.name == "version"
+    )
     assert "tag cli-v1.0.0" in message
 
 
-def test_an_invalid_version_fails_the_version_check(pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_an_invalid_version_fails_the_version_check(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
     root = tmp_path / "bad"
-    scaffold.tree(root, [PackageSpec("core", version="one.two"), PackageSpec("api", deps=["core>=1"])])
+    scaffold.tree(
+        root, [PackageSpec("core", version="one.two"), PackageSpec("api", deps=["core>=1"])]
+    )
     version = audit(pytester, root).expect_failures(("core", "version"))["core", "version"]
     assert version.props["category"] == "fixable"
     assert "'one.two' is not a valid PEP 440 version" in version.props["message"]
     assert "set a PEP 440 version" in version.props["fix"]
 
 
-def test_a_version_file_disagreeing_with_the_pyproject_fails(pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_a_version_file_disagreeing_with_the_pyproject_fails(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
     root = tmp_path / "disagree"
     scaffold.tree(root, [PackageSpec("core")])
     (root / "core" / "src" / "core" / "__init__.py").write_text('__version__ = "0.9.0"\n')
@@ -478,9 +547,14 @@ def test_a_version_file_disagreeing_with_the_pyproject_fails(pytester: pytest.Py
     assert "0.9.0" in version.text and "1.0.0.dev0" in version.text
 
 
-def test_a_dynamic_version_is_audited_like_a_static_one(pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_a_dynamic_version_is_audited_like_a_static_one(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
     root = tmp_path / "dyn"
-    scaffold.tree(root, [PackageSpec("core", dynamic="setuptools"), PackageSpec("api", deps=["core>=1.0.0.dev0"])])
+    scaffold.tree(
+        root,
+        [PackageSpec("core", dynamic="setuptools"), PackageSpec("api", deps=["core>=1.0.0.dev0"])],
+    )
     result = audit(pytester, root)
     result.expect_failures()
     core = next(p for p in result.report["packages"] if p["name"] == "core")
@@ -490,10 +564,14 @@ def test_a_dynamic_version_is_audited_like_a_static_one(pytester: pytest.Pyteste
 # --------------------------------------------------------------------------- remote state
 
 
-def test_a_removed_remote_is_a_transient_failure(pytester: pytest.Pytester, diamond_tree: Path) -> None:
+def test_a_removed_remote_is_a_transient_failure(
+    pytester: pytest.Pytester, diamond_tree: Path
+) -> None:
     remote = tree_remote(diamond_tree, "core")
     shutil.rmtree(remote)
-    failed = audit(pytester, diamond_tree).expect_failures(("core", "target-branch-sync"), ("core", "branch"))
+    failed = audit(pytester, diamond_tree).expect_failures(
+        ("core", "target-branch-sync"), ("core", "branch")
+    )
     for case in failed.values():
         assert case.props["category"] == "transient"
         assert "could not read the remote state of repository core" in case.props["message"]
@@ -501,9 +579,13 @@ def test_a_removed_remote_is_a_transient_failure(pytester: pytest.Pytester, diam
         assert "--release-offline" in case.props["fix"]
 
 
-def test_a_repository_without_the_remote_is_a_transient_failure(pytester: pytest.Pytester, diamond_tree: Path) -> None:
+def test_a_repository_without_the_remote_is_a_transient_failure(
+    pytester: pytest.Pytester, diamond_tree: Path
+) -> None:
     git(diamond_tree / "cli", "remote", "remove", "origin")
-    failed = audit(pytester, diamond_tree).expect_failures(("cli", "target-branch-sync"), ("cli", "branch"))
+    failed = audit(pytester, diamond_tree).expect_failures(
+        ("cli", "target-branch-sync"), ("cli", "branch")
+    )
     for case in failed.values():
         assert case.props["category"] == "transient"
         assert "no remote named 'origin'" in case.text
@@ -520,7 +602,9 @@ def test_offline_compares_against_remote_tracking_refs(
     # Offline still judges what the remote-tracking refs say.
     (core / "LOCAL.txt").write_text("mine\n")
     commit_all(core, "local change")
-    failed = audit(pytester, diamond_tree, "--release-offline").expect_failures(("core", "target-branch-sync"))
+    failed = audit(pytester, diamond_tree, "--release-offline").expect_failures(
+        ("core", "target-branch-sync")
+    )
     assert "push needed" in failed["core", "target-branch-sync"].props["message"]
 
 
@@ -541,7 +625,9 @@ def test_release_fix_fast_forwards_a_branch_that_is_only_behind(
     result.expect_failures()
     assert git(core, "rev-parse", "HEAD") == theirs
     assert (core / "REMOTE.txt").is_file()
-    message = next(c.props["message"] for c in result.cases if c.subject == "core" and c.name == "branch")
+    message = next(
+        c.props["message"] for c in result.cases if c.subject == "core" and c.name == "branch"
+    )
     assert "fast-forwarded main by 1 commits (--release-fix)" in message
 
 
@@ -618,7 +704,9 @@ def test_a_diverged_target_is_judged_while_on_the_working_branch(
     (core / "LOCAL.txt").write_text("local main commit\n")
     mine = commit_all(core, "local main commit")  # main diverged, never pushed
     _on_develop(root)
-    sync = audit(pytester, root).expect_failures(("core", "target-branch-sync"))["core", "target-branch-sync"]
+    sync = audit(pytester, root).expect_failures(("core", "target-branch-sync"))[
+        "core", "target-branch-sync"
+    ]
     assert "reset required" in sync.props["message"]
     assert mine in sync.text and theirs in sync.text
     assert f"git -C {core} branch -f main origin/main" in sync.props["fix"]
@@ -646,36 +734,55 @@ def test_release_fix_fast_forwards_a_target_branch_that_is_not_checked_out(
 # --------------------------------------------------------------------------- dependency graph
 
 
-def test_a_runtime_cycle_fails_dependency_graph_naming_the_cycle(pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_a_runtime_cycle_fails_dependency_graph_naming_the_cycle(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
     root = tmp_path / "cycle"
-    scaffold.tree(root, [
-        PackageSpec("a", deps=["b>=1.0.0.dev0"]),
-        PackageSpec("b", deps=["c>=1.0.0.dev0"]),
-        PackageSpec("c", deps=["a>=1.0.0.dev0"]),
-        PackageSpec("d", deps=["a>=1.0.0.dev0"]),
-    ])
-    graph = audit(pytester, root).expect_failures(("workspace", "dependency-graph"))["workspace", "dependency-graph"]
+    scaffold.tree(
+        root,
+        [
+            PackageSpec("a", deps=["b>=1.0.0.dev0"]),
+            PackageSpec("b", deps=["c>=1.0.0.dev0"]),
+            PackageSpec("c", deps=["a>=1.0.0.dev0"]),
+            PackageSpec("d", deps=["a>=1.0.0.dev0"]),
+        ],
+    )
+    graph = audit(pytester, root).expect_failures(("workspace", "dependency-graph"))[
+        "workspace", "dependency-graph"
+    ]
     assert graph.props["category"] == "blocking"
     message = graph.props["message"]
-    assert any(c in message for c in ("a -> b -> c -> a", "b -> c -> a -> b", "c -> a -> b -> c")), message
+    assert any(
+        c in message for c in ("a -> b -> c -> a", "b -> c -> a -> b", "c -> a -> b -> c")
+    ), message
     assert "d ->" not in message
     assert "move one of these dependencies to an extra" in graph.props["fix"]
 
 
-def test_a_two_package_cycle_is_named_in_dependency_order(pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_a_two_package_cycle_is_named_in_dependency_order(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
     root = tmp_path / "cycle2"
     scaffold.tree(root, [PackageSpec("core", deps=["util"]), PackageSpec("util", deps=["core"])])
-    graph = audit(pytester, root).expect_failures(("workspace", "dependency-graph"))["workspace", "dependency-graph"]
-    assert "core -> util -> core" in graph.props["message"] or "util -> core -> util" in graph.props["message"]
+    graph = audit(pytester, root).expect_failures(("workspace", "dependency-graph"))[
+        "workspace", "dependency-graph"
+    ]
+    assert (
+        "core -> util -> core" in graph.props["message"]
+        or "util -> core -> util" in graph.props["message"]
+    )
     assert "core depends on util" in graph.text and "util depends on core" in graph.text
 
 
 def test_a_cycle_only_through_extras_passes(pytester: pytest.Pytester, tmp_path: Path) -> None:
     root = tmp_path / "extras"
-    scaffold.tree(root, [
-        PackageSpec("core", extras={"cli": ["cli>=1.0.0.dev0"]}),
-        PackageSpec("cli", deps=["core>=1.0.0.dev0"]),
-    ])
+    scaffold.tree(
+        root,
+        [
+            PackageSpec("core", extras={"cli": ["cli>=1.0.0.dev0"]}),
+            PackageSpec("cli", deps=["core>=1.0.0.dev0"]),
+        ],
+    )
     result = audit(pytester, root)
     result.expect_failures()
     cli = next(p for p in result.report["packages"] if p["name"] == "cli")
@@ -683,7 +790,9 @@ def test_a_cycle_only_through_extras_passes(pytester: pytest.Pytester, tmp_path:
     assert (cli["depends_on"], core["depends_on"]) == (["core"], [])
 
 
-def test_a_cycle_through_a_dependency_group_passes(pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_a_cycle_through_a_dependency_group_passes(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
     root = tmp_path / "groups"
     scaffold.tree(root, [PackageSpec("core"), PackageSpec("cli", deps=["core>=1.0.0.dev0"])])
     append(root / "core" / "pyproject.toml", '\n[dependency-groups]\ndev = ["cli"]\n')
@@ -691,10 +800,14 @@ def test_a_cycle_through_a_dependency_group_passes(pytester: pytest.Pytester, tm
     audit(pytester, root).expect_failures()
 
 
-def test_duplicate_normalized_names_fail_naming_both_paths(pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_duplicate_normalized_names_fail_naming_both_paths(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
     root = tmp_path / "dupes"
     scaffold.tree(root, [PackageSpec("my-lib"), PackageSpec("My_Lib")])
-    graph = audit(pytester, root).expect_failures(("workspace", "dependency-graph"))["workspace", "dependency-graph"]
+    graph = audit(pytester, root).expect_failures(("workspace", "dependency-graph"))[
+        "workspace", "dependency-graph"
+    ]
     assert graph.props["category"] == "blocking"
     assert "My_Lib" in graph.text and "my-lib" in graph.text
     assert "my-lib: My_Lib and my-lib" in graph.text
@@ -711,7 +824,9 @@ def test_an_unknown_config_key_is_a_usage_error(pytester: pytest.Pytester, tmp_p
     assert "valid keys: packages, exclude, target-branch, working-branch" in out
 
 
-def test_an_unknown_key_in_the_pyproject_table_is_a_usage_error(pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_an_unknown_key_in_the_pyproject_table_is_a_usage_error(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
     root = tmp_path / "cfg"
     scaffold.monorepo(root, [PackageSpec("core")], config='pakages = ["libs/*"]\n')
     out = usage_error(pytester, root)
@@ -725,13 +840,17 @@ def test_a_bad_config_value_is_a_usage_error(pytester: pytest.Pytester, tmp_path
     assert "'lockfile' must be one of check, require, ignore" in out
 
 
-def test_config_in_both_places_is_a_usage_error(pytester: pytest.Pytester, diamond_monorepo: Path) -> None:
+def test_config_in_both_places_is_a_usage_error(
+    pytester: pytest.Pytester, diamond_monorepo: Path
+) -> None:
     (diamond_monorepo / "releaseplan.toml").write_text('remote = "origin"\n')
     out = usage_error(pytester, diamond_monorepo)
     assert "releaseplan.toml" in out and "[tool.releaseplan]" in out and "keep one" in out
 
 
-def test_malformed_config_toml_is_a_usage_error_naming_the_file(pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_malformed_config_toml_is_a_usage_error_naming_the_file(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
     root = tmp_path / "cfg"
     scaffold.tree(root, [PackageSpec("core")], config='remote = "origin\n')
     out = usage_error(pytester, root)
@@ -747,21 +866,27 @@ def test_a_malformed_package_pyproject_is_a_usage_error_naming_the_file(
     assert f"{pyproject}: invalid TOML" in out
 
 
-def test_a_glob_matching_no_package_is_a_usage_error(pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_a_glob_matching_no_package_is_a_usage_error(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
     root = tmp_path / "cfg"
     scaffold.tree(root, [PackageSpec("core")], config='packages = ["core", "plugins/*"]\n')
     out = usage_error(pytester, root)
     assert "glob 'plugins/*' matches no package directory" in out
 
 
-def test_an_explicit_path_without_a_pyproject_is_a_usage_error(pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_an_explicit_path_without_a_pyproject_is_a_usage_error(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
     root = tmp_path / "cfg"
     scaffold.tree(root, [PackageSpec("core")], config='packages = ["core", "missing"]\n')
     out = usage_error(pytester, root)
     assert "package path 'missing' has no pyproject.toml" in out
 
 
-def test_an_invalid_package_name_is_a_usage_error(pytester: pytest.Pytester, diamond_tree: Path) -> None:
+def test_an_invalid_package_name_is_a_usage_error(
+    pytester: pytest.Pytester, diamond_tree: Path
+) -> None:
     pyproject = diamond_tree / "cli" / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('name = "cli"', 'name = "../cli"'))
     out = usage_error(pytester, diamond_tree)
@@ -791,7 +916,9 @@ def _workspace_in_cwd(pytester: pytest.Pytester) -> Path:
 def test_without_a_release_option_the_plugin_collects_nothing(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_plain="def test_plain():\n    assert True\n")
     scaffold.tree(pytester.path / "ws", DIAMOND)
-    result = pytester.runpytest("-p", "no:cacheprovider", "--collect-only", "-q", "test_plain.py", "ws")
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "--collect-only", "-q", "test_plain.py", "ws"
+    )
     assert result.ret == 0, result.stdout.str()
     result.stdout.fnmatch_lines(["test_plain.py::test_plain", "1 test collected*"])
     assert "::clean-worktree" not in result.stdout.str()
@@ -817,12 +944,16 @@ def test_a_local_tag_differing_from_the_remote_does_not_break_the_fetch(
     commit_all(core, "later", push=True)
     git(core, "tag", "-f", "-a", "-m", "moved", "v0.9.0")  # now differs from the remote's tag
     theirs = push_from_clone(tree_remote(diamond_tree, "core"), tmp_path / "clone")
-    failed = audit(pytester, diamond_tree).expect_failures(("core", "target-branch-sync"), ("core", "branch"))
+    failed = audit(pytester, diamond_tree).expect_failures(
+        ("core", "target-branch-sync"), ("core", "branch")
+    )
     assert all(c.props["category"] == "fixable" for c in failed.values())
     assert theirs in failed["core", "target-branch-sync"].text
 
 
-def test_a_rebase_in_progress_fails_clean_worktree_and_branch(pytester: pytest.Pytester, diamond_tree: Path) -> None:
+def test_a_rebase_in_progress_fails_clean_worktree_and_branch(
+    pytester: pytest.Pytester, diamond_tree: Path
+) -> None:
     core = diamond_tree / "core"
     git(core, "switch", "-q", "-c", "feature")
     (core / "NOTES.txt").write_text("feature\n")
@@ -833,7 +964,9 @@ def test_a_rebase_in_progress_fails_clean_worktree_and_branch(pytester: pytest.P
     git(core, "switch", "-q", "feature")
     rebase = process.run(("git", "-C", str(core), "rebase", "main"), timeout=60, check=False)
     assert rebase.returncode != 0
-    failed = audit(pytester, diamond_tree).expect_failures(("core", "clean-worktree"), ("core", "branch"))
+    failed = audit(pytester, diamond_tree).expect_failures(
+        ("core", "clean-worktree"), ("core", "branch")
+    )
     assert "a rebase is in progress" in failed["core", "clean-worktree"].text
     assert f"git -C {core} rebase --abort" in failed["core", "clean-worktree"].props["fix"]
     assert "detached HEAD" in failed["core", "branch"].props["message"]
@@ -844,14 +977,22 @@ def test_a_new_internal_dependency_without_relocking_fails_lockfile(
 ) -> None:
     pyproject = uv_monorepo / "libs" / "cli" / "pyproject.toml"
     text = pyproject.read_text().replace('"core>=1.0.0.dev0",', '"core>=1.0.0.dev0",\n    "api",')
-    pyproject.write_text(text.replace("core = { workspace = true }", "core = { workspace = true }\napi = { workspace = true }"))
+    pyproject.write_text(
+        text.replace(
+            "core = { workspace = true }", "core = { workspace = true }\napi = { workspace = true }"
+        )
+    )
     commit_all(uv_monorepo, "cli needs api", push=True)
     lock = audit(pytester, uv_monorepo).expect_failures(("cli", "lockfile"))["cli", "lockfile"]
     assert "api" in lock.text
 
 
-def test_a_removed_remote_under_xdist_is_fetched_once_and_transient(pytester: pytest.Pytester, diamond_tree: Path) -> None:
+def test_a_removed_remote_under_xdist_is_fetched_once_and_transient(
+    pytester: pytest.Pytester, diamond_tree: Path
+) -> None:
     shutil.rmtree(tree_remote(diamond_tree, "app"))
-    failed = audit(pytester, diamond_tree, "-n", "2").expect_failures(("app", "target-branch-sync"), ("app", "branch"))
+    failed = audit(pytester, diamond_tree, "-n", "2").expect_failures(
+        ("app", "target-branch-sync"), ("app", "branch")
+    )
     assert {c.props["category"] for c in failed.values()} == {"transient"}
     assert len(list((diamond_tree / ".releaseplan").glob("fetch-*.json"))) == 1

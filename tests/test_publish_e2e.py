@@ -221,3 +221,14 @@ def test_publish_refuses_without_a_registry(pytester: pytest.Pytester, tmp_path:
     result = run_release(pytester, root, "--release-publish")
     assert result.ret == 1
     result.stdout.fnmatch_lines(["*no registry configured*", "*Fix: set `registry =*"])
+
+
+def test_exact_pins_are_repinned_and_a_later_audit_accepts_them(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    specs = [PackageSpec("core"), PackageSpec("api", deps=["core==1.0.0.dev0"])]
+    root = _tree(tmp_path / "ws", "file:registry", specs)
+    assert run_release(pytester, root, "--release-publish").ret == 0
+    assert '"core==1.0.0"' in git(root / "api", "show", "v1.0.0:pyproject.toml")
+    audit = run_release(pytester, root, "--release-audit")
+    assert audit.ret == 0, audit.stdout.str()  # core is at 1.0.1.dev0; ==1.0.0 is its last release

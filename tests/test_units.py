@@ -19,7 +19,12 @@ from pytest_releaseplan.scaffold import PackageSpec, write_package
 def test_defaults_when_nothing_configures_releaseplan(tmp_path: Path) -> None:
     cfg = config.load(tmp_path)
     assert cfg.source == "(defaults)"
-    assert (cfg.target_branch, cfg.branch, cfg.remote, cfg.lockfile) == ("main", "main", "origin", "check")
+    assert (cfg.target_branch, cfg.branch, cfg.remote, cfg.lockfile) == (
+        "main",
+        "main",
+        "origin",
+        "check",
+    )
     assert (cfg.timeout, cfg.retries, cfg.index_wait, cfg.next_version) == (1800.0, 3, 300.0, "dev")
 
 
@@ -109,7 +114,9 @@ def make_repo(directory: Path) -> Path:
 
 def pkg(directory: Path, name: str, extra: str = "", version: str = "1.0.0") -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "pyproject.toml").write_text(f'[project]\nname = "{name}"\nversion = "{version}"\n{extra}')
+    (directory / "pyproject.toml").write_text(
+        f'[project]\nname = "{name}"\nversion = "{version}"\n{extra}'
+    )
     return directory
 
 
@@ -191,8 +198,12 @@ def test_release_must_be_a_boolean(tmp_path: Path) -> None:
 
 def test_uv_workspace_members_minus_exclude(tmp_path: Path) -> None:
     make_repo(tmp_path)
-    pkg(tmp_path, "root", '[tool.uv]\npackage = false\n[tool.uv.workspace]\nmembers = ["libs/*", "tools/cli"]\n'
-        'exclude = ["libs/legacy"]\n')
+    pkg(
+        tmp_path,
+        "root",
+        '[tool.uv]\npackage = false\n[tool.uv.workspace]\nmembers = ["libs/*", "tools/cli"]\n'
+        'exclude = ["libs/legacy"]\n',
+    )
     for name in ("core", "api", "legacy"):
         pkg(tmp_path / "libs" / name, name)
     (tmp_path / "libs" / "empty").mkdir()  # matched by the glob, no pyproject: ignored
@@ -294,11 +305,15 @@ def test_only_runtime_dependencies_order_the_graph(tmp_path: Path) -> None:
     write_package(tmp_path / "core", PackageSpec("core", extras={"cli": ["cli"]}))
     write_package(tmp_path / "cli", PackageSpec("cli", deps=["core>=1", "requests"]))
     (tmp_path / "core" / "pyproject.toml").write_text(
-        (tmp_path / "core" / "pyproject.toml").read_text() + '\n[dependency-groups]\ndev = ["cli", {include-group = "x"}]\n'
+        (tmp_path / "core" / "pyproject.toml").read_text()
+        + '\n[dependency-groups]\ndev = ["cli", {include-group = "x"}]\n'
     )
     ws = discover(tmp_path)
     assert ws.runtime_graph() == {"core": set(), "cli": {"core"}}
-    assert [(d.name, d.group) for d in ws.internal(ws.by_name["core"])] == [("cli", "extra:cli"), ("cli", "group:dev")]
+    assert [(d.name, d.group) for d in ws.internal(ws.by_name["core"])] == [
+        ("cli", "extra:cli"),
+        ("cli", "group:dev"),
+    ]
 
 
 def test_an_invalid_version_is_deferred_to_the_version_check(tmp_path: Path) -> None:
@@ -321,7 +336,9 @@ def test_a_hatch_version_path(tmp_path: Path) -> None:
     )
     meta = metadata.read(tmp_path / "pyproject.toml")
     assert meta.version_text == "2.1.0.dev3"
-    assert meta.locations == (metadata.VersionLocation("file", tmp_path / "src" / "pkg" / "__about__.py"),)
+    assert meta.locations == (
+        metadata.VersionLocation("file", tmp_path / "src" / "pkg" / "__about__.py"),
+    )
 
 
 def test_a_setuptools_attr_version(tmp_path: Path) -> None:
@@ -375,7 +392,9 @@ def test_a_dynamic_version_without_a_source_is_an_error(tmp_path: Path) -> None:
         metadata.read(tmp_path / "pyproject.toml")
 
 
-def test_a_static_version_and_a_conventional_version_file_are_both_locations(tmp_path: Path) -> None:
+def test_a_static_version_and_a_conventional_version_file_are_both_locations(
+    tmp_path: Path,
+) -> None:
     write_package(tmp_path, PackageSpec("pkg", version="1.0.0"))
     (tmp_path / "src" / "pkg" / "__init__.py").write_text('__version__ = "0.9"\n')
     meta = metadata.read(tmp_path / "pyproject.toml")
@@ -386,11 +405,16 @@ def test_a_static_version_and_a_conventional_version_file_are_both_locations(tmp
 def test_replace_file_version_keeps_the_line_shape() -> None:
     loc = metadata.VersionLocation("file", Path("x.py"), "VERSION")
     text = "A = 1\nVERSION: str = 'v1.0.0'\nB = 2\n"
-    assert metadata.replace_file_version(loc, text, "1.0.1.dev0") == "A = 1\nVERSION: str = '1.0.1.dev0'\nB = 2\n"
+    assert (
+        metadata.replace_file_version(loc, text, "1.0.1.dev0")
+        == "A = 1\nVERSION: str = '1.0.1.dev0'\nB = 2\n"
+    )
 
 
 def test_an_invalid_dependency_names_the_file(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "pkg"\nversion = "1"\ndependencies = ["core >>> 1"]\n')
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "pkg"\nversion = "1"\ndependencies = ["core >>> 1"]\n'
+    )
     with pytest.raises(ConfigError, match="invalid dependency 'core >>> 1'"):
         metadata.read(tmp_path / "pyproject.toml")
 
@@ -449,7 +473,9 @@ def test_next_dev(text: str, following: str) -> None:
 
 
 def test_parse_rejects_non_pep440_with_examples() -> None:
-    with pytest.raises(ConfigError, match=r"where: version 'one' is not a valid PEP 440 version \(examples"):
+    with pytest.raises(
+        ConfigError, match=r"where: version 'one' is not a valid PEP 440 version \(examples"
+    ):
         versions.parse("one", "where")
 
 
@@ -462,7 +488,10 @@ def rotations(cycle: list[str]) -> list[list[str]]:
 
 
 def test_find_cycle_returns_none_for_a_dag() -> None:
-    assert graph.find_cycle({"app": {"api", "cli"}, "api": {"core"}, "cli": {"core"}, "core": set()}) is None
+    assert (
+        graph.find_cycle({"app": {"api", "cli"}, "api": {"core"}, "cli": {"core"}, "core": set()})
+        is None
+    )
 
 
 def test_find_cycle_names_the_cycle_in_dependency_order() -> None:

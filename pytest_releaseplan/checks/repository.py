@@ -27,7 +27,9 @@ def clean_worktree(ctx: Context, rel: str) -> str:
     fix: list[str] = []
     if st.operation:
         problems.append(f"a {st.operation} is in progress")
-        fix.append(f"{_g(path)} {st.operation} --continue   # or: {_g(path)} {st.operation} --abort")
+        fix.append(
+            f"{_g(path)} {st.operation} --continue   # or: {_g(path)} {st.operation} --abort"
+        )
     resumable = _interrupted_release_writes(ctx, path, st.changes)
     if st.changes and resumable == len(st.changes) and not st.operation:
         return f"{rel}: {resumable} files written by an interrupted release step: resuming"
@@ -35,10 +37,14 @@ def clean_worktree(ctx: Context, rel: str) -> str:
         shown = st.changes[:MAX_PATHS]
         more = len(st.changes) - len(shown)
         problems += shown + ([f"... and {more} more"] if more else [])
-        fix.append(f"{_g(path)} status   # commit or stash these changes: "
-                   f"{_g(path)} stash push --include-untracked")
+        fix.append(
+            f"{_g(path)} status   # commit or stash these changes: "
+            f"{_g(path)} stash push --include-untracked"
+        )
     if problems:
-        raise CheckFailure(f"repository {rel} has uncommitted work", Category.FIXABLE, problems, fix)
+        raise CheckFailure(
+            f"repository {rel} has uncommitted work", Category.FIXABLE, problems, fix
+        )
     return f"{rel}: clean"
 
 
@@ -57,8 +63,10 @@ def _fetch_first(ctx: Context, rel: str) -> None:
             f"could not read the remote state of repository {rel}",
             Category.TRANSIENT,
             [error],
-            [f"check the remote: {_g(_repo(ctx, rel))} remote -v; then rerun, "
-             "or use --release-offline to judge against the remote-tracking refs"],
+            [
+                f"check the remote: {_g(_repo(ctx, rel))} remote -v; then rerun, "
+                "or use --release-offline to judge against the remote-tracking refs"
+            ],
         )
 
 
@@ -95,10 +103,18 @@ def branch(ctx: Context, rel: str) -> str:
         raise CheckFailure(
             f"branch {want} of repository {rel} is {behind} commits behind {remote}/{want}",
             Category.FIXABLE,
-            [f"local {refs[f'refs/heads/{want}']}", f"{remote}  {refs[tracking]}",
-             f"local is also {ahead} commits ahead" if ahead else "local has no commits of its own"],
-            [f"{_g(path)} pull --ff-only {remote} {want}" if not ahead
-             else f"{_g(path)} pull --rebase {remote} {want}"],
+            [
+                f"local {refs[f'refs/heads/{want}']}",
+                f"{remote}  {refs[tracking]}",
+                f"local is also {ahead} commits ahead"
+                if ahead
+                else "local has no commits of its own",
+            ],
+            [
+                f"{_g(path)} pull --ff-only {remote} {want}"
+                if not ahead
+                else f"{_g(path)} pull --rebase {remote} {want}"
+            ],
         )
     return f"{rel}: on {want}, up to date with {remote}/{want}"
 
@@ -118,8 +134,10 @@ def target_branch_sync(ctx: Context, rel: str) -> str:
     local = refs.get(f"refs/heads/{target}")
     theirs = refs.get(f"refs/remotes/{remote}/{target}")
     url = mask(gitops.remote_url(path, remote) or "(no such remote)")
-    evidence = [f"local  {target}: {local or '(missing)'}",
-                f"remote {remote}/{target}: {theirs or '(missing)'}  [{url}]"]
+    evidence = [
+        f"local  {target}: {local or '(missing)'}",
+        f"remote {remote}/{target}: {theirs or '(missing)'}  [{url}]",
+    ]
     if local is None or theirs is None:
         side = "local branch" if local is None else f"remote branch {remote}/{target}"
         fix = (
@@ -129,8 +147,12 @@ def target_branch_sync(ctx: Context, rel: str) -> str:
             if local
             else [f"{_g(path)} fetch {remote}   # and create {target} on the remote"]
         )
-        raise CheckFailure(f"target branch {target} of repository {rel}: {side} is missing",
-                           Category.FIXABLE, evidence, fix)
+        raise CheckFailure(
+            f"target branch {target} of repository {rel}: {side} is missing",
+            Category.FIXABLE,
+            evidence,
+            fix,
+        )
     if local == theirs:
         return f"{rel}: {target} == {remote}/{target} ({local[:12]})"
     if gitops.is_ancestor(path, local, theirs):
@@ -140,7 +162,9 @@ def target_branch_sync(ctx: Context, rel: str) -> str:
             return f"{rel}: fast-forwarded {target} to {remote}/{target} (--release-fix)"
         raise CheckFailure(
             f"target branch {target} of repository {rel} is behind {remote}/{target}: fast-forward",
-            Category.FIXABLE, evidence, [_ff_command(path, target, remote)],
+            Category.FIXABLE,
+            evidence,
+            [_ff_command(path, target, remote)],
         )
     if gitops.is_ancestor(path, theirs, local):
         unpushed = _unpushed_release_commits(ctx, path, theirs, local)
@@ -148,15 +172,19 @@ def target_branch_sync(ctx: Context, rel: str) -> str:
             return f"{rel}: {target} is {unpushed} release commits ahead of {remote}/{target}: resuming"
         raise CheckFailure(
             f"target branch {target} of repository {rel} is ahead of {remote}/{target}: push needed",
-            Category.FIXABLE, evidence, [f"{_g(path)} push {remote} {target}"],
+            Category.FIXABLE,
+            evidence,
+            [f"{_g(path)} push {remote} {target}"],
         )
     raise CheckFailure(
         f"target branch {target} of repository {rel} has diverged from {remote}/{target}: "
         "reset required",
         Category.FIXABLE,
         evidence,
-        [f"{_g(path)} rebase {remote}/{target} {target}   # keep local commits on top",
-         f"{_g(path)} branch -f {target} {remote}/{target}   # or drop them (not checked out)"],
+        [
+            f"{_g(path)} rebase {remote}/{target} {target}   # keep local commits on top",
+            f"{_g(path)} branch -f {target} {remote}/{target}   # or drop them (not checked out)",
+        ],
     )
 
 
@@ -178,7 +206,9 @@ def _fast_forward(path: Path, target: str, remote: str, old: str) -> None:
     if gitops.status(path).head == target:
         gitops.git(path, "merge", "--ff-only", "--quiet", f"{remote}/{target}")
     else:
-        gitops.git(path, "update-ref", f"refs/heads/{target}", f"refs/remotes/{remote}/{target}", old)
+        gitops.git(
+            path, "update-ref", f"refs/heads/{target}", f"refs/remotes/{remote}/{target}", old
+        )
 
 
 def _ff_command(path: Path, target: str, remote: str) -> str:

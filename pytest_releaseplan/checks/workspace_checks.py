@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from pytest_releaseplan import graph
 from pytest_releaseplan.context import Context
 from pytest_releaseplan.errors import Category, CheckFailure
@@ -23,9 +25,14 @@ def dependency_graph(ctx: Context) -> str:
         raise CheckFailure(
             f"dependency cycle among runtime dependencies: {' -> '.join(cycle)}",
             Category.BLOCKING,
-            [f"{a} depends on {b} ({ws.by_name[a].pyproject})" for a, b in zip(cycle, cycle[1:], strict=False)],
-            ["move one of these dependencies to an extra or a dependency group "
-             "(those never order the release), or merge the packages"],
+            [
+                f"{a} depends on {b} ({ws.by_name[a].pyproject})"
+                for a, b in itertools.pairwise(cycle)
+            ],
+            [
+                "move one of these dependencies to an extra or a dependency group "
+                "(those never order the release), or merge the packages"
+            ],
         )
     edges = sum(len(v) for v in deps.values())
     return f"{len(ws.packages)} packages, {edges} runtime edges, no cycle"

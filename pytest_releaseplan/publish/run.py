@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from packaging.version import Version
 
-from pytest_releaseplan import faults, gitops, registry, state
+from pytest_releaseplan import faults, gitops, registry, specifiers, state
 from pytest_releaseplan.context import Context
 from pytest_releaseplan.errors import Category, CheckFailure, ConfigError
 from pytest_releaseplan.process import ProcessError
@@ -139,7 +139,11 @@ def _job(
         scratch=scratch,
         dry_run=ctx.settings.dry_run,
     )
-    job.mark_writing = lambda paths: state.update(state_path, _writing(pkg.name, paths))
+
+    def mark_writing(paths: list[Path]) -> None:
+        state.update(state_path, _writing(pkg.name, paths))
+
+    job.mark_writing = mark_writing
     if ctx.settings.dry_run:
         copy = scratch / "source"
         shutil.copytree(
@@ -300,9 +304,7 @@ def _released_in_run(state_path: Path) -> dict[str, Version]:
     data = state.read(state_path)
     out: dict[str, Version] = {}
     for name, entry in data.get("packages", {}).items():
-        if entry.get("outcome") in RELEASED and entry.get(
-            "released_version"
-        ):
+        if entry.get("outcome") in RELEASED and entry.get("released_version"):
             out[name] = Version(entry["released_version"])
     return out
 
@@ -347,11 +349,14 @@ def _check_deselected_deps(
         target = ctx.workspace.by_name[dep.name]
         if target.release_version is None:
             continue
-        versions = registry.published_versions(reg, dep.name)
-        if not versions:
+        published = registry.published_versions(reg, dep.name)
+        poetry = dep.group.startswith("poetry")
+        if not any(specifiers.admits(dep.specifier, v, poetry=poetry) for v in published):
+            seen = ", ".join(str(v) for v in sorted(published)) or "none"
             raise CheckFailure(
-                f"{pkg.name}: dependency {dep.name} is not published in this run and not on the index",
+                f"{pkg.name}: dependency {dep.name} was not published in this run and the index "
+                f"has no version that {dep.raw!r} admits",
                 Category.FIXABLE,
-                [f"index: {reg.display_index}"],
+                [f"index: {reg.display_index}", f"{dep.name} versions there: {seen}"],
                 [f"publish {dep.name} first: pytest --release-publish -k {dep.name}"],
             )

@@ -105,8 +105,16 @@ def _commit_dirty(job: Job, paths: list[Path], message: str) -> bool:
 
 
 def _version_files(pkg: Package, base: Path) -> list[Path]:
-    files = {base / "pyproject.toml"} if any(loc.kind in {"project", "poetry"} for loc in pkg.locations) else set()
-    files |= {base / loc.path.relative_to(pkg.path) for loc in pkg.locations if loc.kind in {"file", "plain"}}
+    files = (
+        {base / "pyproject.toml"}
+        if any(loc.kind in {"project", "poetry"} for loc in pkg.locations)
+        else set()
+    )
+    files |= {
+        base / loc.path.relative_to(pkg.path)
+        for loc in pkg.locations
+        if loc.kind in {"file", "plain"}
+    }
     return sorted(files)
 
 
