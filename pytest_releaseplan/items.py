@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from filelock import Timeout
 
-from pytest_releaseplan.errors import CheckFailure
+from pytest_releaseplan.errors import Category, CheckFailure
 from pytest_releaseplan.secrets import mask
 
 NOOP_PARENT = ".releaseplan"  # hidden: never a package directory (discovery skips those)
@@ -44,7 +45,19 @@ class ReleaseItem(pytest.Item):
 
     def runtest(self) -> None:
         try:
-            message = self.action(self)
+            try:
+                message = self.action(self)
+            except Timeout as exc:
+                raise CheckFailure(
+                    f"gave up waiting for a lock held by another worker or run: {exc.lock_file}",
+                    Category.TRANSIENT,
+                    [
+                        "another process held it for the whole wait (a relock or git write that hangs?)"
+                    ],
+                    [
+                        "rerun the same command; `pytest --release-status` shows what the last run did"
+                    ],
+                ) from None
         except CheckFailure as exc:
             self.user_properties.append(("category", exc.category.value))
             self.user_properties.append(("message", mask(exc.what)))

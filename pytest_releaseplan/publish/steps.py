@@ -24,6 +24,7 @@ from pytest_releaseplan import (
     process,
     registry,
     relock,
+    retry,
     versions,
 )
 from pytest_releaseplan.context import Context
@@ -298,6 +299,16 @@ def _not_ff(job: Job) -> None:
 
 
 def _push(job: Job, refspecs: list[str]) -> None:
+    """`git push --atomic`, retried on transient failures (pushing the same refs twice is
+    harmless; a timed-out push was killed with its group before any retry)."""
+    retry.retry(
+        lambda: _push_once(job, refspecs),
+        retries=job.ctx.config.retries,
+        is_transient=lambda e: isinstance(e, CheckFailure) and e.category is Category.TRANSIENT,
+    )
+
+
+def _push_once(job: Job, refspecs: list[str]) -> None:
     try:
         gitops.git(
             job.repo,
