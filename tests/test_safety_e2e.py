@@ -349,3 +349,29 @@ def test_status_and_mark_completed(tmp_path: Path, pypiserver: PypiServer) -> No
         cwd=root,
     )
     assert "core" in status.stdout and "published" in status.stdout and "finished" in status.stdout
+
+
+@pytest.mark.parametrize(("fail", "retries", "ok"), [(2, 3, True), (5, 2, False)])
+def test_uploads_are_retried_through_a_flaky_registry(
+    tmp_path: Path, pypiserver: PypiServer, faulty_proxy, fail: int, retries: int, ok: bool
+) -> None:
+    proxy = faulty_proxy(pypiserver.url, fail=fail, method="POST", mode="reset")
+    root = tmp_path / "ws"
+    tree(
+        root,
+        DIAMOND[:1],
+        config=f'registry = "{proxy.url}"\nretries = {retries}\n{NO_ISOLATION_BUILD}',
+    )
+    result = _run(root)
+    publish = _report(root)["packages"][0]["publish"]
+    if ok:
+        assert result.returncode == 0, result.stdout
+        assert publish["outcome"] == "published"
+        assert proxy.failed == fail
+        assert len(_server_files(pypiserver)) == 2
+    else:
+        assert result.returncode == 1
+        assert publish["failure"]["category"] == "transient"
+        assert "rerun the same command" in " ".join(publish["failure"]["fix"])
+        assert "category: transient" in result.stdout
+        assert git(root / "core", "ls-remote", "--tags", "origin") == ""  # nothing pushed
