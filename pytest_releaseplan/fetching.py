@@ -19,20 +19,29 @@ def fetch_all(repos: dict[str, Path], remote: str) -> dict[str, str | None]:
 
     def one(item: tuple[str, Path]) -> tuple[str, str | None]:
         rel, path = item
-        url = gitops.remote_url(path, remote)
-        if url is None:
-            return rel, f"repository {rel} has no remote named {remote!r}"
         try:
             gitops.fetch(path, remote)
         except ProcessError as exc:
-            detail = (exc.result.stderr or exc.result.stdout).strip().splitlines()
-            why = "timed out" if exc.timed_out else (detail[-1] if detail else "failed")
-            return rel, mask(f"fetch from {remote} ({url}) failed: {why}")
+            url = gitops.remote_url(path, remote)
+            if url is None:
+                return rel, f"repository {rel} has no remote named {remote!r}"
+            return rel, mask(f"fetch from {remote} ({url}) failed: {_reason(exc)}")
         return rel, None
 
     workers = max(1, min(MAX_PARALLEL_FETCHES, len(repos)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return dict(pool.map(one, repos.items()))
+
+
+def _reason(exc: ProcessError) -> str:
+    """git's own first `fatal:`/`error:` line says why; the last line is often a hint."""
+    if exc.timed_out:
+        return "timed out"
+    lines = [line.strip() for line in (exc.result.stderr or exc.result.stdout).splitlines()]
+    for line in lines:
+        if line.startswith(("fatal:", "error:")):
+            return line
+    return next((line for line in lines if line), f"exit code {exc.result.returncode}")
 
 
 def results(state: Path, run_id: str, repos: dict[str, Path], remote: str) -> dict[str, str | None]:

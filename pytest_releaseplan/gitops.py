@@ -128,12 +128,30 @@ def remote_url(repo: Path, remote: str) -> str | None:
 
 
 def fetch(repo: Path, remote: str, timeout: float = FETCH_TIMEOUT) -> None:
-    """Update the remote-tracking branches (must succeed), then the tags (best effort).
+    """Update the remote-tracking branches and the tags in one call.
 
-    A local tag that differs from the remote's makes `fetch --tags` exit 1 ("would clobber
+    A local tag that differs from the remote's makes the fetch exit 1 ("would clobber
     existing tag") although the branches were fetched: that is no reason to fail the branch
-    checks as transient, and retrying would never help.
+    checks as transient (a retry would never help), so the branches are fetched alone then.
     """
+    branches = f"+refs/heads/*:refs/remotes/{remote}/*"
+    # `--tags`, not a tag refspec: `--prune` would delete local tags named by a refspec.
+    # Not --quiet: git then says nothing about a clobbered tag, only exits 1.
+    result = git(
+        repo,
+        "fetch",
+        "--prune",
+        "--tags",
+        "--no-recurse-submodules",
+        remote,
+        branches,
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode == 0:
+        return
+    if "would clobber existing tag" not in result.stderr:
+        raise process.ProcessError(result, repo)
     git(
         repo,
         "fetch",
@@ -142,17 +160,8 @@ def fetch(repo: Path, remote: str, timeout: float = FETCH_TIMEOUT) -> None:
         "--no-tags",
         "--no-recurse-submodules",
         remote,
+        branches,
         timeout=timeout,
-    )
-    git(
-        repo,
-        "fetch",
-        "--quiet",
-        "--tags",
-        "--no-recurse-submodules",
-        remote,
-        timeout=timeout,
-        check=False,
     )
 
 

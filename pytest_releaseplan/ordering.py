@@ -27,9 +27,8 @@ def last_durations(ctx: Context) -> dict[str, float]:
         return out
     for pkg in data.get("packages", []):
         publish = pkg.get("publish") or {}
-        steps = publish.get("steps") or []
-        if steps and publish.get("outcome") == "published":
-            out[f"{pkg.get('path')}::publish"] = float(publish.get("duration_s", 0.0) or 1.0)
+        if publish.get("outcome") == "published" and isinstance(publish.get("duration_s"), float):
+            out[f"{pkg.get('path')}::publish"] = max(publish["duration_s"], 0.001)
     return out
 
 

@@ -193,7 +193,10 @@ class Reporter:
             "started": iso(rec.started),
             "finished": iso(rec.finished),
             "worker": rec.worker,
-            "wait_s": body.get("wait_s", 0.0),
+            # waiting for dependencies and a free worker, from the start of the run
+            "wait_s": round(max(0.0, (rec.started or self.started) - self.started), 3),
+            "duration_s": round(rec.duration, 3),
+            "index_wait_s": body.get("wait_s", 0.0),
             "steps": body.get("steps", []),
             "failure": failure,
         }

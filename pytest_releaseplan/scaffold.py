@@ -75,6 +75,7 @@ def write_package(directory: Path, spec: PackageSpec) -> Path:
 
 def init_repo(repo: Path, remote_dir: Path, branch: str = "main") -> Path:
     """git init + commit everything + a bare remote `origin` that has the branch pushed."""
+    remote_dir = remote_dir.resolve()  # git resolves a relative URL from inside the repo
     git(repo, "init", "-q", "-b", branch)
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "Initial commit")

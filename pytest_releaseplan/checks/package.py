@@ -39,7 +39,7 @@ def version(ctx: Context, pkg: Package) -> str:
         )
     release = versions.release_of(current)
     tag = ctx.workspace.tag_for(pkg, release)
-    refs = gitops.refs(pkg.repo)
+    refs = ctx.refs(pkg.repo)
     if f"refs/tags/{tag}" not in refs:
         return f"{pkg.name} {current} -> release {release} (tag {tag} not yet made)"
     changed = gitops.commits_since(pkg.repo, f"refs/tags/{tag}", str(pkg.path))
@@ -95,9 +95,7 @@ def _last_release(ctx: Context, pkg: Package) -> list[Version]:
     """The package's latest tagged release before its current one: a pin on it (as publish
     writes `==` pins) is installable and consistent, not a stale specifier."""
     assert pkg.release_version is not None
-    tags = [
-        r.removeprefix("refs/tags/") for r in gitops.refs(pkg.repo) if r.startswith("refs/tags/")
-    ]
+    tags = [r.removeprefix("refs/tags/") for r in ctx.refs(pkg.repo) if r.startswith("refs/tags/")]
     pattern = decide.tag_pattern(ctx.workspace.tag_for(pkg, "{version}"), pkg.name)
     found = decide.previous_release(tags, pattern, pkg.release_version)
     return [found[1]] if found else []

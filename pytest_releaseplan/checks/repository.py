@@ -22,7 +22,8 @@ def _g(path: Path) -> str:
 
 def clean_worktree(ctx: Context, rel: str) -> str:
     path = _repo(ctx, rel)
-    st = gitops.status(path)
+    ctx.fetch_error(rel)  # the run's one fetch first, so the status read here stays valid
+    st = ctx.status(path)
     problems: list[str] = []
     fix: list[str] = []
     if st.operation:
@@ -75,7 +76,7 @@ def branch(ctx: Context, rel: str) -> str:
     _fetch_first(ctx, rel)
     want = ctx.config.branch
     remote = ctx.config.remote
-    st = gitops.status(path)
+    st = ctx.status(path)
     if st.head is None:
         raise CheckFailure(
             f"repository {rel} is on a detached HEAD at {st.oid}",
@@ -90,14 +91,17 @@ def branch(ctx: Context, rel: str) -> str:
             [f"HEAD {st.oid}"],
             [f"{_g(path)} switch {want}"],
         )
-    refs = gitops.refs(path)
+    refs = ctx.refs(path)
     tracking = f"refs/remotes/{remote}/{want}"
     if tracking not in refs:
         return f"{rel}: on {want} ({st.oid}); no {remote}/{want} yet"
+    if refs[f"refs/heads/{want}"] == refs[tracking]:
+        return f"{rel}: on {want}, same commit as {remote}/{want}"
     behind, ahead = _counts(path, refs[f"refs/heads/{want}"], refs[tracking])
     if behind and ctx.settings.fix and not ahead and not st.changes:
         with ctx.repo_lock(path):
             gitops.git(path, "merge", "--ff-only", "--quiet", f"{remote}/{want}")
+        ctx.forget(path)
         return f"{rel}: fast-forwarded {want} by {behind} commits (--release-fix)"
     if behind:
         raise CheckFailure(
@@ -130,9 +134,11 @@ def target_branch_sync(ctx: Context, rel: str) -> str:
     _fetch_first(ctx, rel)
     target = ctx.config.target_branch
     remote = ctx.config.remote
-    refs = gitops.refs(path)
+    refs = ctx.refs(path)
     local = refs.get(f"refs/heads/{target}")
     theirs = refs.get(f"refs/remotes/{remote}/{target}")
+    if local is not None and local == theirs:
+        return f"{rel}: {target} == {remote}/{target} ({local[:12]})"
     url = mask(gitops.remote_url(path, remote) or "(no such remote)")
     evidence = [
         f"local  {target}: {local or '(missing)'}",
@@ -156,15 +162,16 @@ def target_branch_sync(ctx: Context, rel: str) -> str:
     if local == theirs:
         return f"{rel}: {target} == {remote}/{target} ({local[:12]})"
     if gitops.is_ancestor(path, local, theirs):
-        if ctx.settings.fix and _can_fast_forward(path, target):
+        if ctx.settings.fix and _can_fast_forward(ctx, path, target):
             with ctx.repo_lock(path):
-                _fast_forward(path, target, remote, local)
+                _fast_forward(ctx, path, target, remote, local)
+            ctx.forget(path)
             return f"{rel}: fast-forwarded {target} to {remote}/{target} (--release-fix)"
         raise CheckFailure(
             f"target branch {target} of repository {rel} is behind {remote}/{target}: fast-forward",
             Category.FIXABLE,
             evidence,
-            [_ff_command(path, target, remote)],
+            [_ff_command(ctx, path, target, remote)],
         )
     if gitops.is_ancestor(path, theirs, local):
         unpushed = _unpushed_release_commits(ctx, path, theirs, local)
@@ -197,13 +204,13 @@ def _unpushed_release_commits(ctx: Context, path: Path, theirs: str, local: str)
     return len(subjects) if subjects and all(s.startswith("release: ") for s in subjects) else 0
 
 
-def _can_fast_forward(path: Path, target: str) -> bool:
-    st = gitops.status(path)
+def _can_fast_forward(ctx: Context, path: Path, target: str) -> bool:
+    st = ctx.status(path)
     return st.head != target or not st.changes
 
 
-def _fast_forward(path: Path, target: str, remote: str, old: str) -> None:
-    if gitops.status(path).head == target:
+def _fast_forward(ctx: Context, path: Path, target: str, remote: str, old: str) -> None:
+    if ctx.status(path).head == target:
         gitops.git(path, "merge", "--ff-only", "--quiet", f"{remote}/{target}")
     else:
         gitops.git(
@@ -211,7 +218,7 @@ def _fast_forward(path: Path, target: str, remote: str, old: str) -> None:
         )
 
 
-def _ff_command(path: Path, target: str, remote: str) -> str:
-    if gitops.status(path).head == target:
+def _ff_command(ctx: Context, path: Path, target: str, remote: str) -> str:
+    if ctx.status(path).head == target:
         return f"{_g(path)} merge --ff-only {remote}/{target}"
     return f"{_g(path)} fetch {remote} && {_g(path)} branch -f {target} {remote}/{target}"
