@@ -35,6 +35,29 @@ def _files(server: PypiServer) -> set[str]:
     return {p.name for p in server.packages_dir.iterdir() if p.is_file()}
 
 
+def _pip_install_app(index_url: str, target: Path) -> Path:
+    """Install `app` into a fresh target from the given index alone."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-cache-dir",
+            "--ignore-installed",
+            "--target",
+            str(target),
+            "--index-url",
+            index_url,
+            "app",
+        ],
+        check=True,
+        timeout=300,
+    )
+    return target
+
+
 def _snapshot(repo: Path) -> tuple[str, str, str]:
     return (git(repo, "rev-parse", "HEAD"), git(repo, "status", "--porcelain"), git(repo, "tag"))
 
@@ -78,25 +101,7 @@ def test_a_diamond_is_released_in_order_with_raised_pins(
         "push",
         "next-version",
     ]
-    target = tmp_path / "site"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-cache-dir",
-            "--ignore-installed",
-            "--target",
-            str(target),
-            "--index-url",
-            pypiserver.simple,
-            "app",
-        ],
-        check=True,
-        timeout=300,
-    )
+    target = _pip_install_app(pypiserver.simple, tmp_path / "site")
     installed = sorted(p.name for p in target.glob("*.dist-info"))
     assert installed == [
         "api-1.0.0.dist-info",
@@ -168,25 +173,7 @@ def test_a_file_registry_is_installable(pytester: pytest.Pytester, tmp_path: Pat
     result = run_release(pytester, root, "--release-publish")
     assert result.ret == 0, result.stdout.str()
     simple = root / "registry" / "simple"
-    target = tmp_path / "site"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-cache-dir",
-            "--ignore-installed",
-            "--target",
-            str(target),
-            "--index-url",
-            simple.as_uri(),
-            "app",
-        ],
-        check=True,
-        timeout=300,
-    )
+    target = _pip_install_app(simple.as_uri(), tmp_path / "site")
     assert len(list(target.glob("*.dist-info"))) == 4
 
 
