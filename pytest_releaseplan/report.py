@@ -120,15 +120,14 @@ class Reporter:
     def build(self) -> dict[str, Any]:
         finished = time.time()
         ws = self.ctx.workspace
+        graph_of = ws.runtime_graph()
+        checks_of = items_by_package(self.ctx, self.planned)
         packages = []
         for pkg in ws.packages:
-            mine = [p for p in self.planned if p.package is pkg]
             checks = []
-            for p in [
-                q
-                for q in self.planned
-                if q.scope == "repository" and q.repository == pkg.repo_relpath
-            ] + [q for q in mine if q.scope == "package"]:
+            for p in checks_of[pkg.name]:
+                if p.scope == "publish":
+                    continue
                 rec = self.records.get(p.nodeid)
                 if rec is None:
                     continue
@@ -147,7 +146,7 @@ class Reporter:
                 "repository": pkg.repo_relpath,
                 "version": pkg.version_text,
                 "release_version": str(pkg.release_version) if pkg.release_version else None,
-                "depends_on": sorted(ws.runtime_graph()[pkg.name]),
+                "depends_on": sorted(graph_of[pkg.name]),
                 "checks": checks,
             }
             if self.ctx.settings.mode == "publish":
@@ -231,17 +230,30 @@ def plan_lines(ctx: Context) -> list[str]:
     return lines
 
 
+def items_by_package(ctx: Context, planned: list[Planned]) -> dict[str, list[Planned]]:
+    """Per package: its repository's checks, then its own items, in plan order."""
+    by_repo: dict[str, list[Planned]] = {}
+    own: dict[str, list[Planned]] = {}
+    for p in planned:
+        if p.scope == "repository":
+            by_repo.setdefault(p.repository, []).append(p)
+        elif p.package is not None:
+            own.setdefault(p.package.name, []).append(p)
+    return {
+        pkg.name: by_repo.get(pkg.repo_relpath, []) + own.get(pkg.name, [])
+        for pkg in ctx.workspace.packages
+    }
+
+
 def summary_rows(
     ctx: Context, planned: list[Planned], records: dict[str, Record]
 ) -> list[list[str]]:
     rows = [["package", "version", "outcome", "duration", "waited-for"]]
     publishing = ctx.settings.mode == "publish"
+    graph_of = ctx.workspace.runtime_graph()
+    items_of = items_by_package(ctx, planned)
     for pkg in ctx.workspace.packages:
-        mine = [
-            p
-            for p in planned
-            if p.package is pkg or (p.scope == "repository" and p.repository == pkg.repo_relpath)
-        ]
+        mine = items_of[pkg.name]
         failed = [
             p.name
             for p in mine
@@ -263,7 +275,7 @@ def summary_rows(
                 outcome = f"skipped: {rec.message}"
             if failed:
                 outcome = f"{outcome} (failed: {', '.join(failed)})"
-            waited = ", ".join(sorted(ctx.workspace.runtime_graph()[pkg.name]))
+            waited = ", ".join(sorted(graph_of[pkg.name]))
         else:
             outcome = f"failed: {', '.join(failed)}" if failed else "ok"
         rows.append([pkg.name, version, str(outcome), f"{duration:.2f}s", waited])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import socket
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,7 +81,3 @@ def render_status(state: dict[str, Any], state_path: Path) -> str:
             rows.append(f"      {failure.get('category')}: {failure.get('message')}")
             rows += [f"      Fix: {line}" for line in failure.get("fix", [])]
     return "\n".join(head + rows)
-
-
-def now() -> float:
-    return time.time()

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from packaging.version import Version
 
-from pytest_releaseplan import gitops, lockfiles, relock, specifiers, versions
+from pytest_releaseplan import gitops, lockfiles, relock, specifiers, tags, versions
 from pytest_releaseplan.context import Context
 from pytest_releaseplan.errors import Category, CheckFailure, ConfigError
-from pytest_releaseplan.publish import decide
 from pytest_releaseplan.workspace import Package
 
 
@@ -95,9 +94,7 @@ def _last_release(ctx: Context, pkg: Package) -> list[Version]:
     """The package's latest tagged release before its current one: a pin on it (as publish
     writes `==` pins) is installable and consistent, not a stale specifier."""
     assert pkg.release_version is not None
-    tags = [r.removeprefix("refs/tags/") for r in ctx.refs(pkg.repo) if r.startswith("refs/tags/")]
-    pattern = decide.tag_pattern(ctx.workspace.tag_for(pkg, "{version}"), pkg.name)
-    found = decide.previous_release(tags, pattern, pkg.release_version)
+    found = tags.last_release_before(ctx.workspace, pkg, ctx.refs(pkg.repo), pkg.release_version)
     return [found[1]] if found else []
 
 

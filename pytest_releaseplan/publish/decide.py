@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
-
-from packaging.version import InvalidVersion, Version
-
 RELEASE = "release"
 UP_TO_DATE = "up-to-date"
 COMPLETE_TAG = "complete-tag"  # on the index, not tagged: tag and push
 COMPLETE_UPLOAD = "complete-upload"  # tagged, not on the index: build from the tag and upload
 NOTHING_NEW = "nothing-new"  # a previous release exists and nothing changed since
+FINISH = "finish"  # tagged and on the index, but a crashed run left its push or bump undone
 
 
 def action(tagged: bool, on_index: bool, changed_since_previous: bool | None) -> str:
@@ -48,34 +44,6 @@ def finishing_steps(
     if release_in_progress and bump:
         steps.append("next-version")  # writes only what is missing, then pushes
     return tuple(steps)
-
-
-def tag_pattern(tag_format: str, name: str) -> re.Pattern[str]:
-    head, _, tail = tag_format.partition("{version}")
-    return re.compile(
-        re.escape(head.format(name=name))
-        + r"(?P<version>.+)"
-        + re.escape(tail.format(name=name))
-        + "$"
-    )
-
-
-def previous_release(
-    tags: Iterable[str], pattern: re.Pattern[str], below: Version
-) -> tuple[str, Version] | None:
-    """The highest tagged version below `below` (the release in progress), with its tag."""
-    best: tuple[str, Version] | None = None
-    for tag in tags:
-        match = pattern.match(tag)
-        if not match:
-            continue
-        try:
-            version = Version(match.group("version"))
-        except InvalidVersion:
-            continue
-        if version < below and (best is None or version > best[1]):
-            best = (tag, version)
-    return best
 
 
 def is_own_commit(subject: str) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from packaging.version import Version
 
-from pytest_releaseplan import faults, gitops, registry, specifiers, state
+from pytest_releaseplan import faults, gitops, registry, specifiers, state, tags
 from pytest_releaseplan.context import Context
 from pytest_releaseplan.errors import Category, CheckFailure, ConfigError
 from pytest_releaseplan.process import ProcessError
@@ -50,6 +50,7 @@ PLANS = {
 RELEASED = ("published", "already-published", "dry-run")
 OUTCOME = {
     decide.RELEASE: "published",
+    decide.FINISH: "already-published",
     decide.COMPLETE_UPLOAD: "already-published",
     decide.COMPLETE_TAG: "already-published",
 }
@@ -89,26 +90,30 @@ def _publish(ctx: Context, pkg: Package, body: dict[str, Any]) -> str:
     release = pkg.release_version
     tag = ctx.workspace.tag_for(pkg, release)
     state_path = state.path_of(ctx.statedir, ctx.settings.dry_run)
-    _check_deselected_deps(ctx, pkg, reg, state_path)
+    # Read once: the dependencies this item waited for have finished and recorded already.
+    snapshot = state.read(state_path)
+    released_in_run = _released_in_run(snapshot)
+    entry = snapshot.get("packages", {}).get(pkg.name, {})
+    _check_deselected_deps(ctx, pkg, reg, released_in_run)
     refs = gitops.refs(pkg.repo)
     on_index = release in registry.published_versions(reg, pkg.name)
     tagged = f"refs/tags/{tag}" in refs
-    what = decide.action(tagged, on_index, _changed_since_previous(ctx, pkg, refs, release))
-    resumed = _in_progress(state_path, pkg, release)
+    previous = tags.last_release_before(ctx.workspace, pkg, refs, release)
+    what = decide.action(tagged, on_index, _changed_since(pkg, previous))
+    resumed = _in_progress(entry, release)
     record = _recorder(state_path, pkg, release, body)
     if what == decide.UP_TO_DATE:
-        plan = _finishing(ctx, pkg, release, tag, state_path)
-        if plan:
-            what = decide.COMPLETE_TAG
-            steps_to_run = plan
-        else:
+        steps_to_run = _finishing(ctx, pkg, tag, entry, resumed)
+        if not steps_to_run:
             return _up_to_date(pkg, release, record, body, f"{tag} tagged, pushed and on the index")
+        what = decide.FINISH
     elif what == decide.NOTHING_NEW:
-        released = _previous_version(ctx, pkg, refs, release)
+        assert previous is not None
+        released = previous[1]
         return _up_to_date(pkg, released, record, body, f"no changes since {released}")
     else:
         steps_to_run = PLANS[what]
-    job = _job(ctx, pkg, release, tag, reg, state_path)
+    job = _job(ctx, pkg, release, tag, reg, state_path, released_in_run)
     try:
         _run_steps(job, steps_to_run, record)
     finally:
@@ -124,7 +129,13 @@ def _publish(ctx: Context, pkg: Package, body: dict[str, Any]) -> str:
 
 
 def _job(
-    ctx: Context, pkg: Package, release: Version, tag: str, reg: registry.Registry, state_path: Path
+    ctx: Context,
+    pkg: Package,
+    release: Version,
+    tag: str,
+    reg: registry.Registry,
+    state_path: Path,
+    raise_to: dict[str, Version],
 ) -> Job:
     scratch = ctx.statedir / "scratch" / f"{pkg.name}-{release}"
     shutil.rmtree(scratch, ignore_errors=True)
@@ -135,7 +146,7 @@ def _job(
         release=release,
         tag=tag,
         registry=reg,
-        raise_to=_released_in_run(state_path),
+        raise_to=raise_to,
         scratch=scratch,
         dry_run=ctx.settings.dry_run,
     )
@@ -192,9 +203,8 @@ def _up_to_date(
     return f"{pkg.name} {released}: up-to-date ({why})"
 
 
-def _in_progress(state_path: Path, pkg: Package, release: Version) -> bool:
-    """The state file shows this tool's own release of `release` started and unfinished."""
-    entry = state.read(state_path).get("packages", {}).get(pkg.name, {})
+def _in_progress(entry: dict[str, Any], release: Version) -> bool:
+    """The state entry shows this tool's own release of `release` started and unfinished."""
     steps_done = entry.get("steps", {})
     return (
         entry.get("release_version") == str(release)
@@ -204,12 +214,9 @@ def _in_progress(state_path: Path, pkg: Package, release: Version) -> bool:
 
 
 def _finishing(
-    ctx: Context, pkg: Package, release: Version, tag: str, state_path: Path
+    ctx: Context, pkg: Package, tag: str, entry: dict[str, Any], in_progress: bool
 ) -> tuple[str, ...]:
-    """Tagged and on the index: the push or next-version a crashed run may have left."""
-    in_progress = _in_progress(state_path, pkg, release)
-    entry = state.read(state_path).get("packages", {}).get(pkg.name, {})
-    uploaded = entry.get("steps", {}).get("upload") == "passed"
+    """Tagged and on the index: the upload, push or next-version a crashed run may have left."""
     try:
         remote = gitops.ls_remote(pkg.repo, ctx.config.remote, f"refs/tags/{tag}")
     except ProcessError as exc:
@@ -223,7 +230,7 @@ def _finishing(
         tag_on_remote=f"refs/tags/{tag}" in remote,
         release_in_progress=in_progress,
         bump=ctx.config.next_version != "none",
-        uploaded=uploaded,
+        uploaded=entry.get("steps", {}).get("upload") == "passed",
     )
 
 
@@ -300,8 +307,8 @@ def _recorder(
     return record
 
 
-def _released_in_run(state_path: Path) -> dict[str, Version]:
-    data = state.read(state_path)
+def _released_in_run(data: dict[str, Any]) -> dict[str, Version]:
+    """Packages this (possibly resumed) run released, with the version now on the index."""
     out: dict[str, Version] = {}
     for name, entry in data.get("packages", {}).items():
         if entry.get("outcome") in RELEASED and entry.get("released_version"):
@@ -309,40 +316,21 @@ def _released_in_run(state_path: Path) -> dict[str, Version]:
     return out
 
 
-def _changed_since_previous(
-    ctx: Context, pkg: Package, refs: dict[str, str], release: Version
-) -> bool | None:
-    prev = _previous(ctx, pkg, refs, release)
-    if prev is None:
+def _changed_since(pkg: Package, previous: tuple[str, Version] | None) -> bool | None:
+    """None if never released; else whether commits other than ours touched it since."""
+    if previous is None:
         return None
     subjects = gitops.out(
-        pkg.repo, "log", "--format=%s", f"refs/tags/{prev[0]}..HEAD", "--", str(pkg.path)
+        pkg.repo, "log", "--format=%s", f"refs/tags/{previous[0]}..HEAD", "--", str(pkg.path)
     )
     return any(not decide.is_own_commit(s) for s in subjects.splitlines() if s.strip())
 
 
-def _previous(
-    ctx: Context, pkg: Package, refs: dict[str, str], release: Version
-) -> tuple[str, Version] | None:
-    fmt = ctx.workspace.tag_for(pkg, "{version}")
-    tags = [r.removeprefix("refs/tags/") for r in refs if r.startswith("refs/tags/")]
-    return decide.previous_release(tags, decide.tag_pattern(fmt, pkg.name), release)
-
-
-def _previous_version(
-    ctx: Context, pkg: Package, refs: dict[str, str], release: Version
-) -> Version:
-    prev = _previous(ctx, pkg, refs, release)
-    assert prev is not None
-    return prev[1]
-
-
 def _check_deselected_deps(
-    ctx: Context, pkg: Package, reg: registry.Registry, state_path: Path
+    ctx: Context, pkg: Package, reg: registry.Registry, done: dict[str, Version]
 ) -> None:
     """A dependency not published in this run must already be on the index in some version
     its specifier admits; otherwise dependents would resolve nothing (SPEC §4)."""
-    done = _released_in_run(state_path)
     for dep in ctx.workspace.internal(pkg):
         if not dep.orders or dep.name in done:
             continue

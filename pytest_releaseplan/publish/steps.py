@@ -19,7 +19,6 @@ from packaging.version import Version
 from pytest_releaseplan import (
     edits,
     gitops,
-    lockfiles,
     metadata,
     process,
     registry,
@@ -383,6 +382,3 @@ def tag_release_commit(job: Job) -> None:
             f"release: {job.pkg.name} {job.release}",
             *([found] if found else []),
         )
-
-
-__all__ = ["Job", "lockfiles"]
