@@ -87,7 +87,11 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     config.pluginmanager.register(ReleasePlugin(config, ctx), "releaseplan-session")
     if mode == "publish" and not is_worker(config):
-        _start_publish(config, ctx)
+        from pytest_releaseplan.publish import session as publish_session
+
+        publish_session.start_publish(
+            config, ctx, lambda prompt: _ask(config, prompt), STARTED_ON_A_TERMINAL
+        )
         from pytest_releaseplan.ordering import SerialOrder, XdistOrder
 
         order: object = (
@@ -96,40 +100,6 @@ def pytest_configure(config: pytest.Config) -> None:
             else SerialOrder(ctx, config.stash[PLANNED])
         )
         config.pluginmanager.register(order, "releaseplan-order")
-
-
-def _start_publish(config: pytest.Config, ctx: Context) -> None:
-    """Controller only: the run lock, confirmation, and the state of this run."""
-    from pytest_releaseplan import safety, state
-    from pytest_releaseplan.errors import ConfigError
-
-    s = ctx.settings
-    names = [p.name for p in ctx.workspace.packages]
-    try:
-        lock = safety.acquire_run_lock(s.statedir, names)
-    except ConfigError as exc:
-        raise pytest.UsageError(str(exc)) from None
-    config.add_cleanup(lock.release)
-    asking = (
-        not s.yes
-        and not config.getoption("collectonly")
-        and safety.interactive(STARTED_ON_A_TERMINAL)
-    )
-    if asking and not safety.confirm(_plan_lines(ctx), lambda prompt: _ask(config, prompt)):
-        pytest.exit("release declined: nothing was changed", returncode=0)
-    if not s.dry_run and not config.getoption("collectonly"):
-        state.begin_run(state.path_of(ctx.statedir, False), ctx.run_id, names, restart=s.restart)
-    elif s.dry_run:
-        state.path_of(ctx.statedir, True).unlink(missing_ok=True)
-
-
-def _plan_lines(ctx: Context) -> list[str]:
-    from pytest_releaseplan.report import plan_lines
-
-    lines = [f"Release plan for {ctx.workspace.root}:", *plan_lines(ctx)]
-    if ctx.settings.restart:
-        lines.append("  --release-restart: the saved state of the last run is discarded")
-    return lines
 
 
 def _ask(config: pytest.Config, prompt: str) -> str:
@@ -151,24 +121,9 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     mode = settings.mode_of(config)
     if mode not in {"status", "mark-completed"}:
         return None
-    from pytest_releaseplan import safety, state, workspace
-    from pytest_releaseplan.context import Context
-    from pytest_releaseplan.errors import ConfigError
+    from pytest_releaseplan.publish import session as publish_session
 
-    try:
-        s = settings.load(config, mode)
-        if mode == "status":
-            path = state.path_of(s.statedir, False)
-            print(safety.render_status(state.read(path), path))
-            return 0
-        from pytest_releaseplan.publish.mark import mark_completed
-
-        ctx = Context(s, workspace.discover(s.root, s.config), run_id="mark")
-        print(mark_completed(ctx, str(s.mark_completed)))
-    except ConfigError as exc:
-        print(f"ERROR: {exc}")
-        return 4
-    return 0
+    return publish_session.answer(config, mode)
 
 
 class ReleasePlugin:
@@ -198,18 +153,11 @@ class ReleasePlugin:
 
     @pytest.hookimpl
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        from pytest_releaseplan import state
+        from pytest_releaseplan.publish import session as publish_session
 
-        s = self.ctx.settings
-        if (
-            s.mode != "publish"
-            or s.dry_run
-            or is_worker(self.config)
-            or self.config.getoption("collectonly")
-        ):
+        if is_worker(self.config) or self.config.getoption("collectonly"):
             return
-        # Interrupted (2) or failed (1): the next run of the same command resumes this one.
-        state.finish_run(state.path_of(self.ctx.statedir, False), complete=exitstatus == 0)
+        publish_session.finish_run(self.ctx, exitstatus)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> bool | None:
