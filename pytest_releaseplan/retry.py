@@ -21,6 +21,11 @@ def backoff_delays(
     return [rng.uniform(0.0, min(cap, base * 2.0**i)) for i in range(max(0, retries))]
 
 
+def worst_backoff(retries: int, base: float = 0.5, cap: float = 10.0) -> float:
+    """The longest the sleeps of `retries` retries can add up to."""
+    return sum(min(cap, base * 2.0**i) for i in range(max(0, retries)))
+
+
 def retry(
     fn: Callable[[], T],
     *,
@@ -31,9 +36,12 @@ def retry(
     sleep: Callable[[float], None] = time.sleep,
     on_retry: OnRetry | None = None,
     rng: random.Random | None = None,
+    deadline: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> T:
     """Call `fn`; on a transient failure retry it up to `retries` times, sleeping in between.
 
+    No retry starts at or after `deadline` (a `clock()` time): the failure propagates instead.
     Non-transient failures (and the last transient one) propagate unchanged. Only
     `Exception`s are considered: KeyboardInterrupt and friends always propagate at once.
     """
@@ -47,6 +55,8 @@ def retry(
             if attempt > len(delays) or not is_transient(exc):
                 raise
             delay = delays[attempt - 1]
+            if deadline is not None and clock() + delay >= deadline:
+                raise
             if on_retry is not None:
                 on_retry(attempt, delay, exc)
             sleep(delay)

@@ -1,4 +1,4 @@
-"""registry.py and retry.py: pure decisions, then real pypiserver / proxy / pip round trips."""
+"""The registry package and retry.py: pure decisions, then real pypiserver / proxy / pip round trips."""
 
 from __future__ import annotations
 
@@ -369,13 +369,13 @@ def test_upload_then_published_and_idempotent_rerun(
 
 
 def test_server_refusing_an_existing_file_counts_as_already_uploaded(
-    pypiserver, dists: list[Path], anon_env: dict[str, str], tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
-    reg = http_registry(pypiserver.url, tmp_path)
-    upload(reg, dists[:1], retries=0, timeout=60, env=anon_env)
-    # a stale view of the index (e.g. a CDN): twine uploads, the server answers "exists"
-    monkeypatch.setattr(registry, "published_files", lambda *a, **k: set())
+    pypiserver, dists: list[Path], anon_env: dict[str, str], tmp_path: Path
+) -> None:
+    upload(http_registry(pypiserver.url, tmp_path), dists[:1], retries=0, timeout=60, env=anon_env)
+    # a stale view of the index (e.g. a CDN) that lists nothing: twine uploads, the server
+    # answers "exists"
+    (tmp_path / "stale-index").mkdir()
+    reg = parse_registry(pypiserver.url, "file:stale-index", tmp_path)
     result = upload(reg, dists, retries=0, timeout=60, env=anon_env)
     assert result.skipped == (dists[0].name,)
     assert result.uploaded == (dists[1].name,)
