@@ -17,7 +17,7 @@ from filelock import FileLock
 from filelock import Timeout as FileLockTimeout
 
 from pytest_releaseplan.errors import Category, CheckFailure
-from pytest_releaseplan.registry.failures import TRANSIENT_FIX
+from pytest_releaseplan.registry.failures import TRANSIENT_FIX, describe
 from pytest_releaseplan.registry.files import dist_name_version, project_files
 from pytest_releaseplan.registry.pages import anchor_filenames, render_page
 
@@ -80,7 +80,7 @@ def _directory_failure(directory: Path, path: Path, exc: BaseException) -> Check
     return CheckFailure(
         f"upload of {path.name} to file:{directory} failed",
         Category.BLOCKING,
-        evidence=[f"{type(exc).__name__}: {exc}"],
+        evidence=[describe(exc)],
         fix=[f"make {directory} a writable directory, then rerun the same command"],
     )
 

@@ -95,7 +95,9 @@ def _file_path(value: str, root: Path, key: str) -> Path:
     if rest.startswith("//"):
         parts = urlsplit(value)
         if parts.netloc not in {"", "localhost"}:
-            raise ConfigError(f"{key}: {value!r} names a remote host; use file:DIR or file:///DIR")
+            raise ConfigError(
+                f"{key}: {mask_url(value)!r} names a remote host; use file:DIR or file:///DIR"
+            )
         rest = urllib.request.url2pathname(unquote(parts.path))
     if not rest:
         raise ConfigError(f"{key}: {value!r} names no directory; use file:DIR")
