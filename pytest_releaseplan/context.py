@@ -1,15 +1,19 @@
-"""What one process knows about the run: settings, workspace, run id, locks."""
+"""What one process knows about the run: settings, workspace, run id, repository views, locks."""
 
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from filelock import FileLock
 
-from pytest_releaseplan import fetching, gitops, statedir
+from pytest_releaseplan import ci, fetching, gitops, statedir
 from pytest_releaseplan.config import Config
+from pytest_releaseplan.fetching import FetchFailure
+from pytest_releaseplan.repoview import RepoView
 from pytest_releaseplan.settings import Settings
 from pytest_releaseplan.workspace import Workspace
 
@@ -22,26 +26,41 @@ class Context:
     workspace: Workspace
     run_id: str
     worker: str = "main"
-    _fetched: dict[str, str | None] | None = None
-    _status: dict[Path, gitops.Status] = field(default_factory=dict)
-    _refs: dict[Path, dict[str, str]] = field(default_factory=dict)
+    _fetched: dict[str, FetchFailure | None] | None = None
+    _views: dict[Path, RepoView] = field(default_factory=dict)
 
+    def view(self, repo: Path) -> RepoView:
+        if repo not in self._views:
+            rel = next((r for r, p in self.workspace.repositories.items() if p == repo), None)
+            self._views[repo] = RepoView(repo, lambda: self._fetch_failure(rel))
+        return self._views[repo]
+
+    def _fetch_failure(self, rel: str | None) -> FetchFailure | None:
+        if self.settings.offline or rel is None:
+            return None
+        if self._fetched is None:
+            self._fetched = fetching.results(
+                self.statedir, self.run_id, self.workspace.repositories, self.config.remote
+            )
+        return self._fetched.get(rel)
+
+    @cached_property
+    def ci(self) -> ci.Build | None:
+        """The CI build this audit runs in; publish keeps the rules of a workstation."""
+        return ci.detect(os.environ) if self.settings.mode == "audit" else None
+
+    # Thin delegates, kept for callers that predate the view.
     def status(self, repo: Path) -> gitops.Status:
-        """`git status` of a repository, read once per process until `forget`."""
-        if repo not in self._status:
-            self._status[repo] = gitops.status(repo)
-        return self._status[repo]
+        return self.view(repo).status()
 
     def refs(self, repo: Path) -> dict[str, str]:
-        """Branches, remote-tracking branches and tags, read once per process until `forget`."""
-        if repo not in self._refs:
-            self._refs[repo] = gitops.refs(repo)
-        return self._refs[repo]
+        return self.view(repo).refs()
 
     def forget(self, repo: Path) -> None:
-        """After this process changed the repository (a fix, a commit)."""
-        self._status.pop(repo, None)
-        self._refs.pop(repo, None)
+        self.view(repo).invalidate()
+
+    def fetch_error(self, repo_relpath: str) -> str | None:
+        return self.view(self.workspace.repositories[repo_relpath]).fetch_error()
 
     @property
     def config(self) -> Config:
@@ -50,18 +69,6 @@ class Context:
     @property
     def statedir(self) -> Path:
         return statedir.ensure(self.settings.statedir)
-
-    def fetch_error(self, repo_relpath: str) -> str | None:
-        """None once the repository is fetched (or offline); else why the fetch failed."""
-        if self.settings.offline:
-            return None
-        if self._fetched is None:
-            self._fetched = fetching.results(
-                self.statedir, self.run_id, self.workspace.repositories, self.config.remote
-            )
-            self._status.clear()  # read before the fetch: the remote-tracking refs moved
-            self._refs.clear()
-        return self._fetched.get(repo_relpath)
 
     def lock(self, kind: str, key: str) -> FileLock:
         """A cross-process lock: `repo` for git writes to one repository, `relock` for caches."""

@@ -122,19 +122,35 @@ def is_ancestor(repo: Path, older: str, newer: str) -> bool:
     return git(repo, "merge-base", "--is-ancestor", older, newer, check=False).returncode == 0
 
 
+def ancestry(repo: Path, older: str, newer: str) -> bool | None:
+    """Whether `older` is an ancestor of `newer`; None when the history cannot say (a
+    shallow clone cut between them, or a commit missing)."""
+    code = git(repo, "merge-base", "--is-ancestor", older, newer, check=False).returncode
+    if code == 0:
+        return True
+    return False if code == 1 and not is_shallow(repo) else None
+
+
 def remote_url(repo: Path, remote: str) -> str | None:
     r = git(repo, "remote", "get-url", remote, check=False)
     return r.stdout.strip() if r.returncode == 0 else None
 
 
-def fetch(repo: Path, remote: str, timeout: float = FETCH_TIMEOUT) -> None:
-    """Update the remote-tracking branches and the tags in one call.
+def is_shallow(repo: Path) -> bool:
+    return (git_dir(repo) / "shallow").exists()
 
+
+def fetch(repo: Path, remote: str, timeout: float = FETCH_TIMEOUT) -> None:
+    """Update the remote-tracking branches and the tags in one call; complete a shallow clone.
+
+    CI clones are shallow and tag-less: the checks need the tags and the history between a
+    tag, HEAD and the remote target, so a shallow repository is unshallowed by the same call.
     A local tag that differs from the remote's makes the fetch exit 1 ("would clobber
     existing tag") although the branches were fetched: that is no reason to fail the branch
     checks as transient (a retry would never help), so the branches are fetched alone then.
     """
     branches = f"+refs/heads/*:refs/remotes/{remote}/*"
+    deepen = ("--unshallow",) if is_shallow(repo) else ()
     # `--tags`, not a tag refspec: `--prune` would delete local tags named by a refspec.
     # Not --quiet: git then says nothing about a clobbered tag, only exits 1.
     result = git(
@@ -142,6 +158,7 @@ def fetch(repo: Path, remote: str, timeout: float = FETCH_TIMEOUT) -> None:
         "fetch",
         "--prune",
         "--tags",
+        *deepen,
         "--no-recurse-submodules",
         remote,
         branches,
@@ -158,6 +175,7 @@ def fetch(repo: Path, remote: str, timeout: float = FETCH_TIMEOUT) -> None:
         "--quiet",
         "--prune",
         "--no-tags",
+        *(("--unshallow",) if is_shallow(repo) else ()),
         "--no-recurse-submodules",
         remote,
         branches,

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import shlex
+from collections.abc import Callable
 from pathlib import Path
 
-from pytest_releaseplan import gitops, state
+from filelock import FileLock, Timeout
+
+from pytest_releaseplan import ci, commits, gitops, safety, state, statedir
+from pytest_releaseplan.checks import ci_checkout
 from pytest_releaseplan.context import Context
 from pytest_releaseplan.errors import Category, CheckFailure
 from pytest_releaseplan.secrets import mask
@@ -16,36 +22,87 @@ def _repo(ctx: Context, rel: str) -> Path:
     return ctx.workspace.repositories[rel]
 
 
-def _g(path: Path) -> str:
-    return f"git -C {path}"
+def _git(path: Path, *args: str) -> str:
+    """A copy-pasteable git command for this repository (paths with spaces quoted)."""
+    return shlex.join(["git", "-C", str(path), *args])
 
 
+def publish_running(ctx: Context) -> str | None:
+    """In an audit: the publish of this workspace that holds the run lock now, if any."""
+    state_dir = ctx.settings.statedir
+    if ctx.settings.mode != "audit" or not (state_dir / safety.RUN_LOCK).exists():
+        return None
+    lock = FileLock(str(state_dir / safety.RUN_LOCK), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        info = statedir.read_json(state_dir / safety.RUN_INFO)
+        info = info if isinstance(info, dict) else {}
+        return (
+            f"pid {info.get('pid', '?')} on {info.get('host', '?')}, "
+            f"since {info.get('started', '?')}"
+        )
+    lock.release()
+    return None
+
+
+def _unless_publishing(check: Callable[[Context, str], str]) -> Callable[[Context, str], str]:
+    """A publish in progress commits, tags and pushes: what it leaves half-way is its own."""
+
+    @functools.wraps(check)
+    def judged(ctx: Context, rel: str) -> str:
+        try:
+            return check(ctx, rel)
+        except CheckFailure as exc:
+            running = publish_running(ctx)
+            if running is None:
+                raise
+            raise CheckFailure(
+                f"a publish is running in this workspace ({running}): {exc.what}",
+                Category.TRANSIENT,
+                exc.evidence,
+                [
+                    "wait for the publish to finish (`pytest --release-status` shows where "
+                    "it is), then rerun the audit"
+                ],
+            ) from None
+
+    return judged
+
+
+@_unless_publishing
 def clean_worktree(ctx: Context, rel: str) -> str:
     path = _repo(ctx, rel)
-    ctx.fetch_error(rel)  # the run's one fetch first, so the status read here stays valid
-    st = ctx.status(path)
+    st = ctx.view(path).status()
+    changes = st.changes
+    job_made = [c for c in changes if ci.is_job_made(path, c)] if ctx.ci else []
+    changes = [c for c in changes if c not in job_made]
     problems: list[str] = []
     fix: list[str] = []
     if st.operation:
         problems.append(f"a {st.operation} is in progress")
         fix.append(
-            f"{_g(path)} {st.operation} --continue   # or: {_g(path)} {st.operation} --abort"
+            f"{_git(path, st.operation, '--continue')}   "
+            f"# or: {_git(path, st.operation, '--abort')}"
         )
-    resumable = _interrupted_release_writes(ctx, path, st.changes)
-    if st.changes and resumable == len(st.changes) and not st.operation:
+    resumable = _interrupted_release_writes(ctx, path, changes)
+    if changes and resumable == len(changes) and not st.operation:
         return f"{rel}: {resumable} files written by an interrupted release step: resuming"
-    if st.changes:
-        shown = st.changes[:MAX_PATHS]
-        more = len(st.changes) - len(shown)
+    if changes:
+        shown = changes[:MAX_PATHS]
+        more = len(changes) - len(shown)
         problems += shown + ([f"... and {more} more"] if more else [])
         fix.append(
-            f"{_g(path)} status   # commit or stash these changes: "
-            f"{_g(path)} stash push --include-untracked"
+            f"{_git(path, 'status')}   # commit or stash these changes: "
+            f"{_git(path, 'stash', 'push', '--include-untracked')}"
         )
     if problems:
         raise CheckFailure(
             f"repository {rel} has uncommitted work", Category.FIXABLE, problems, fix
         )
+    if job_made:
+        made = ", ".join(c[3:] for c in job_made)
+        return f"{rel}: clean (untracked {made} made by the CI job)"
     return f"{rel}: clean"
 
 
@@ -58,40 +115,46 @@ def _interrupted_release_writes(ctx: Context, path: Path, changes: list[str]) ->
 
 
 def _fetch_first(ctx: Context, rel: str) -> None:
-    error = ctx.fetch_error(rel)
-    if error:
+    path = _repo(ctx, rel)
+    failure = ctx.view(path).fetch_failure()
+    if failure:
         raise CheckFailure(
             f"could not read the remote state of repository {rel}",
-            Category.TRANSIENT,
-            [error],
+            failure.category,
+            [failure.message],
             [
-                f"check the remote: {_g(_repo(ctx, rel))} remote -v; then rerun, "
-                "or use --release-offline to judge against the remote-tracking refs"
+                *failure.fix,
+                f"check the remote: {_git(path, 'remote', '-v')}; then rerun, "
+                "or use --release-offline to judge against the remote-tracking refs",
             ],
         )
 
 
+@_unless_publishing
 def branch(ctx: Context, rel: str) -> str:
     path = _repo(ctx, rel)
     _fetch_first(ctx, rel)
+    if ctx.ci is not None:
+        return ci_checkout.branch(ctx, rel, ctx.ci)
     want = ctx.config.branch
     remote = ctx.config.remote
-    st = ctx.status(path)
+    view = ctx.view(path)
+    st = view.status()
     if st.head is None:
         raise CheckFailure(
             f"repository {rel} is on a detached HEAD at {st.oid}",
             Category.FIXABLE,
             [f"releases are cut from branch {want!r}"],
-            [f"{_g(path)} switch {want}"],
+            [_git(path, "switch", want)],
         )
     if st.head != want:
         raise CheckFailure(
             f"repository {rel} is on branch {st.head!r}, not the working branch {want!r}",
             Category.FIXABLE,
             [f"HEAD {st.oid}"],
-            [f"{_g(path)} switch {want}"],
+            [_git(path, "switch", want)],
         )
-    refs = ctx.refs(path)
+    refs = view.refs()
     tracking = f"refs/remotes/{remote}/{want}"
     if tracking not in refs:
         return f"{rel}: on {want} ({st.oid}); no {remote}/{want} yet"
@@ -101,7 +164,7 @@ def branch(ctx: Context, rel: str) -> str:
     if behind and ctx.settings.fix and not ahead and not st.changes:
         with ctx.repo_lock(path):
             gitops.git(path, "merge", "--ff-only", "--quiet", f"{remote}/{want}")
-        ctx.forget(path)
+        view.invalidate()
         return f"{rel}: fast-forwarded {want} by {behind} commits (--release-fix)"
     if behind:
         raise CheckFailure(
@@ -114,11 +177,7 @@ def branch(ctx: Context, rel: str) -> str:
                 if ahead
                 else "local has no commits of its own",
             ],
-            [
-                f"{_g(path)} pull --ff-only {remote} {want}"
-                if not ahead
-                else f"{_g(path)} pull --rebase {remote} {want}"
-            ],
+            [_git(path, "pull", "--rebase" if ahead else "--ff-only", remote, want)],
         )
     return f"{rel}: on {want}, up to date with {remote}/{want}"
 
@@ -129,12 +188,16 @@ def _counts(path: Path, local: str, remote: str) -> tuple[int, int]:
     return int(behind), int(ahead)
 
 
+@_unless_publishing
 def target_branch_sync(ctx: Context, rel: str) -> str:
     path = _repo(ctx, rel)
     _fetch_first(ctx, rel)
+    if ctx.ci is not None:
+        return ci_checkout.target_branch_sync(ctx, rel, ctx.ci)
     target = ctx.config.target_branch
     remote = ctx.config.remote
-    refs = ctx.refs(path)
+    view = ctx.view(path)
+    refs = view.refs()
     local = refs.get(f"refs/heads/{target}")
     theirs = refs.get(f"refs/remotes/{remote}/{target}")
     if local is not None and local == theirs:
@@ -147,11 +210,11 @@ def target_branch_sync(ctx: Context, rel: str) -> str:
     if local is None or theirs is None:
         side = "local branch" if local is None else f"remote branch {remote}/{target}"
         fix = (
-            [f"{_g(path)} branch {target} {remote}/{target}"]
+            [_git(path, "branch", target, f"{remote}/{target}")]
             if local is None and theirs
-            else [f"{_g(path)} push {remote} {target}"]
+            else [_git(path, "push", remote, target)]
             if local
-            else [f"{_g(path)} fetch {remote}   # and create {target} on the remote"]
+            else [f"{_git(path, 'fetch', remote)}   # and create {target} on the remote"]
         )
         raise CheckFailure(
             f"target branch {target} of repository {rel}: {side} is missing",
@@ -159,13 +222,12 @@ def target_branch_sync(ctx: Context, rel: str) -> str:
             evidence,
             fix,
         )
-    if local == theirs:
-        return f"{rel}: {target} == {remote}/{target} ({local[:12]})"
-    if gitops.is_ancestor(path, local, theirs):
+    behind = gitops.ancestry(path, local, theirs)
+    if behind:
         if ctx.settings.fix and _can_fast_forward(ctx, path, target):
             with ctx.repo_lock(path):
                 _fast_forward(ctx, path, target, remote, local)
-            ctx.forget(path)
+            view.invalidate()
             return f"{rel}: fast-forwarded {target} to {remote}/{target} (--release-fix)"
         raise CheckFailure(
             f"target branch {target} of repository {rel} is behind {remote}/{target}: fast-forward",
@@ -173,7 +235,8 @@ def target_branch_sync(ctx: Context, rel: str) -> str:
             evidence,
             [_ff_command(ctx, path, target, remote)],
         )
-    if gitops.is_ancestor(path, theirs, local):
+    ahead = gitops.ancestry(path, theirs, local)
+    if ahead:
         unpushed = _unpushed_release_commits(ctx, path, theirs, local)
         if unpushed:
             return f"{rel}: {target} is {unpushed} release commits ahead of {remote}/{target}: resuming"
@@ -181,7 +244,11 @@ def target_branch_sync(ctx: Context, rel: str) -> str:
             f"target branch {target} of repository {rel} is ahead of {remote}/{target}: push needed",
             Category.FIXABLE,
             evidence,
-            [f"{_g(path)} push {remote} {target}"],
+            [_git(path, "push", remote, target)],
+        )
+    if behind is None or ahead is None:
+        raise ci_checkout.no_history(
+            ctx, rel, f"how {target} relates to {remote}/{target}", evidence
         )
     raise CheckFailure(
         f"target branch {target} of repository {rel} has diverged from {remote}/{target}: "
@@ -189,28 +256,29 @@ def target_branch_sync(ctx: Context, rel: str) -> str:
         Category.FIXABLE,
         evidence,
         [
-            f"{_g(path)} rebase {remote}/{target} {target}   # keep local commits on top",
-            f"{_g(path)} branch -f {target} {remote}/{target}   # or drop them (not checked out)",
+            f"{_git(path, 'rebase', f'{remote}/{target}', target)}   # keep local commits on top",
+            f"{_git(path, 'branch', '-f', target, f'{remote}/{target}')}   "
+            "# or drop them (not checked out)",
         ],
     )
 
 
 def _unpushed_release_commits(ctx: Context, path: Path, theirs: str, local: str) -> int:
-    """In publish mode, commits that are all this tool's own (`release: ...`) are an
-    unfinished release that the rerun will push: not a reason to stop it."""
+    """In publish mode, commits that are all this tool's own are an unfinished release that
+    the rerun will push: not a reason to stop it."""
     if ctx.settings.mode != "publish":
         return 0
     subjects = gitops.out(path, "log", "--format=%s", f"{theirs}..{local}").splitlines()
-    return len(subjects) if subjects and all(s.startswith("release: ") for s in subjects) else 0
+    return len(subjects) if subjects and all(map(commits.is_release_commit, subjects)) else 0
 
 
 def _can_fast_forward(ctx: Context, path: Path, target: str) -> bool:
-    st = ctx.status(path)
+    st = ctx.view(path).status()
     return st.head != target or not st.changes
 
 
 def _fast_forward(ctx: Context, path: Path, target: str, remote: str, old: str) -> None:
-    if ctx.status(path).head == target:
+    if ctx.view(path).status().head == target:
         gitops.git(path, "merge", "--ff-only", "--quiet", f"{remote}/{target}")
     else:
         gitops.git(
@@ -219,6 +287,6 @@ def _fast_forward(ctx: Context, path: Path, target: str, remote: str, old: str) 
 
 
 def _ff_command(ctx: Context, path: Path, target: str, remote: str) -> str:
-    if ctx.status(path).head == target:
-        return f"{_g(path)} merge --ff-only {remote}/{target}"
-    return f"{_g(path)} fetch {remote} && {_g(path)} branch -f {target} {remote}/{target}"
+    if ctx.view(path).status().head == target:
+        return _git(path, "merge", "--ff-only", f"{remote}/{target}")
+    return f"{_git(path, 'fetch', remote)} && {_git(path, 'branch', '-f', target, f'{remote}/{target}')}"
