@@ -92,7 +92,7 @@ class Reporter:
         tr = terminalreporter
         tr.section("release plan", sep="-")
         if tr.config.getoption("collectonly"):
-            for line in plan_lines(self.ctx):
+            for line in self._collected_plan():
                 tr.write_line(line)
             return
         rows = summary_rows(self.ctx, self.planned, self.records)
@@ -116,6 +116,20 @@ class Reporter:
                 rec = self.records.get(f"{pkg.relpath}::publish")
                 for note in (rec.publish or {}).get("notes", []) if rec else []:
                     tr.write_line(f"  {pkg.name}: {note}")
+
+    def _collected_plan(self) -> list[str]:
+        if self.ctx.settings.mode == "publish":
+            from pytest_releaseplan.publish.preview import preview
+
+            return preview(self.ctx).lines[1:]
+        from pytest_releaseplan import plan
+
+        deps = self.ctx.workspace.runtime_graph()
+        return [
+            f"{i:>4}. {pkg.name:<24} {pkg.version_text or '(vcs)'}"
+            + (f"   after: {', '.join(sorted(deps[pkg.name]))}" if deps[pkg.name] else "")
+            for i, pkg in enumerate(plan.publish_order(self.ctx.workspace), 1)
+        ]
 
     def build(self) -> dict[str, Any]:
         finished = time.time()
@@ -213,21 +227,6 @@ class Reporter:
         if graph.find_cycle(deps):
             return 0.0
         return graph.critical_path(deps, weight)
-
-
-def plan_lines(ctx: Context) -> list[str]:
-    """The publish order a run would follow (without xdist; with it, as soon as ready)."""
-    from pytest_releaseplan import plan
-
-    ws = ctx.workspace
-    deps = ws.runtime_graph()
-    lines = [f"registry: {ctx.config.registry or '(none configured: publish will refuse)'}"]
-    for i, pkg in enumerate(plan.publish_order(ws), 1):
-        after = ", ".join(sorted(deps[pkg.name])) or "-"
-        lines.append(
-            f"{i:>4}. {pkg.name:<24} {pkg.version_text} -> {pkg.release_version}   after: {after}"
-        )
-    return lines
 
 
 def items_by_package(ctx: Context, planned: list[Planned]) -> dict[str, list[Planned]]:

@@ -1,4 +1,4 @@
-"""One run at a time (run lock), confirmation before changes, status and mark-completed."""
+"""One run at a time (the run lock) and confirmation before changes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from filelock import FileLock, Timeout
 
@@ -52,32 +51,3 @@ def confirm(lines: list[str], ask: Callable[[str], str]) -> bool:
     """Show the plan and ask; anything but y/yes (or end of input) declines."""
     answer = ask("\n".join([*lines, "Continue? [y/N] "]))
     return answer.strip().lower() in {"y", "yes"}
-
-
-def render_status(state: dict[str, Any], state_path: Path) -> str:
-    packages: dict[str, Any] = state.get("packages", {})
-    if not packages and not state.get("run_id"):
-        return f"no release state at {state_path}: nothing has been published from here yet"
-    done = state.get("finished")
-    when = state.get("updated")
-    head = [
-        f"release state ({state_path}):",
-        f"  run {state.get('run_id', '?')}: {'finished' if done else 'unfinished — rerun the same command to resume'}"
-        + (
-            f", last update {datetime.fromtimestamp(when, UTC).isoformat(timespec='seconds')}"
-            if when
-            else ""
-        ),
-    ]
-    rows = []
-    for name in sorted(set(packages) | set(state.get("planned", []))):
-        entry = packages.get(name, {})
-        outcome = entry.get("outcome") or ("in progress" if entry.get("step") else "not started")
-        rows.append(
-            f"  {name:<24} {entry.get('release_version', ''):<12} step: {entry.get('step', '-'):<22} {outcome}"
-        )
-        failure = entry.get("failure")
-        if failure and outcome == "failed":
-            rows.append(f"      {failure.get('category')}: {failure.get('message')}")
-            rows += [f"      Fix: {line}" for line in failure.get("fix", [])]
-    return "\n".join(head + rows)

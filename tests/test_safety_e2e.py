@@ -219,7 +219,7 @@ def test_a_hanging_check_is_killed_with_its_group_and_dependents_are_skipped(
     result = _run(root, timeout=200)
     assert result.returncode == 1, result.stdout
     outcomes = {p["name"]: p["publish"]["outcome"] for p in _report(root)["packages"]}
-    assert outcomes == {"core": "published", "cli": "published", "api": "failed", "app": "skipped"}
+    assert outcomes == {"core": "published", "cli": "published", "api": "failed", "app": "skipped"}, result.stdout
     grandchild = int((marker / "api").read_text())
     time.sleep(0.2)
     assert not _alive(grandchild), "a child of the check outlived the timed-out item"

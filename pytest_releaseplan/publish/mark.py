@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from pytest_releaseplan import gitops, names, registry, state
+from pytest_releaseplan import gitops, names, registry
 from pytest_releaseplan.context import Context
 from pytest_releaseplan.errors import CheckFailure, ConfigError
 from pytest_releaseplan.process import ProcessError
-from pytest_releaseplan.publish.run import registry_of
+from pytest_releaseplan.publish.facts import registry_of
+from pytest_releaseplan.publish.ledger import Ledger
 
 
 def mark_completed(ctx: Context, raw_name: str) -> str:
@@ -44,15 +43,5 @@ def mark_completed(ctx: Context, raw_name: str) -> str:
             + ". Rerun the release to finish it instead (`pytest --release-publish`)"
         )
 
-    def change(data: dict[str, Any]) -> None:
-        entry = state.package_entry(data, name)
-        entry.update(
-            release_version=str(release),
-            released_version=str(release),
-            outcome="already-published",
-            step="marked-completed",
-            failure=None,
-        )
-
-    state.update(state.path_of(ctx.statedir, dry_run=False), change)
+    Ledger.of(ctx.statedir).mark_completed(name, release)
     return f"{name} {release} marked completed (on the index, tag {tag} on {ctx.config.remote})"

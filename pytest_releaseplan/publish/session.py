@@ -16,9 +16,10 @@ if TYPE_CHECKING:
 def start_publish(
     config: pytest.Config, ctx: Context, ask: Callable[[str], str], started_on_a_terminal: bool
 ) -> None:
-    """Controller only: the run lock, confirmation, and the state of this run."""
-    from pytest_releaseplan import safety, state
+    """Controller only: the run lock, confirmation, and the ledger of this run."""
+    from pytest_releaseplan import safety
     from pytest_releaseplan.errors import ConfigError
+    from pytest_releaseplan.publish.ledger import Ledger, path_of
 
     s = ctx.settings
     names = [p.name for p in ctx.workspace.packages]
@@ -27,51 +28,62 @@ def start_publish(
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.add_cleanup(lock.release)
-    asking = (
-        not s.yes
-        and not config.getoption("collectonly")
-        and safety.interactive(started_on_a_terminal)
-    )
-    if asking and not safety.confirm(plan_lines(ctx), ask):
-        pytest.exit("release declined: nothing was changed", returncode=0)
-    if not s.dry_run and not config.getoption("collectonly"):
-        state.begin_run(state.path_of(ctx.statedir, False), ctx.run_id, names, restart=s.restart)
-    elif s.dry_run:
-        state.path_of(ctx.statedir, True).unlink(missing_ok=True)
+    collecting = config.getoption("collectonly")
+    asking = not s.yes and not collecting and safety.interactive(started_on_a_terminal)
+    if asking:
+        _confirm(ctx, ask)
+    try:
+        if not s.dry_run and not collecting:
+            Ledger.of(ctx.statedir).begin_run(ctx.run_id, names, restart=s.restart)
+        elif s.dry_run:
+            path_of(ctx.statedir, True).unlink(missing_ok=True)
+    except ConfigError as exc:  # a corrupt ledger: named, with --release-restart as the way out
+        raise pytest.UsageError(str(exc)) from None
 
 
-def plan_lines(ctx: Context) -> list[str]:
-    from pytest_releaseplan.report import plan_lines
+def _confirm(ctx: Context, ask: Callable[[str], str]) -> None:
+    """Show the plan and ask. Declining or Ctrl-C exits 2 (scripts tell it from a release);
+    with nothing to release there is nothing to ask."""
+    from pytest_releaseplan import safety
+    from pytest_releaseplan.publish.preview import preview
 
-    lines = [f"Release plan for {ctx.workspace.root}:", *plan_lines(ctx)]
-    if ctx.settings.restart:
-        lines.append("  --release-restart: the saved state of the last run is discarded")
-    return lines
+    shown = preview(ctx)
+    if not shown.anything:
+        print("\n".join(shown.lines))
+        return
+    try:
+        agreed = safety.confirm(shown.lines, ask)
+    except KeyboardInterrupt:
+        print()
+        pytest.exit("release cancelled (Ctrl-C): nothing was changed", returncode=2)
+    if not agreed:
+        pytest.exit("release declined: nothing was changed", returncode=2)
 
 
 def finish_run(ctx: Context, exitstatus: int) -> None:
     """Controller only, not under --collect-only: record how the run ended."""
-    from pytest_releaseplan import state
+    from pytest_releaseplan.publish.ledger import Ledger
 
     s = ctx.settings
     if s.mode != "publish" or s.dry_run:
         return
     # Interrupted (2) or failed (1): the next run of the same command resumes this one.
-    state.finish_run(state.path_of(ctx.statedir, False), complete=exitstatus == 0)
+    Ledger.of(ctx.statedir).finish_run(complete=exitstatus == 0)
 
 
 def answer(config: pytest.Config, mode: str) -> int:
     """`--release-status` and `--release-mark-completed`: print the answer, return the exit
     code."""
-    from pytest_releaseplan import safety, settings, state, workspace
+    from pytest_releaseplan import settings, workspace
     from pytest_releaseplan.context import Context
     from pytest_releaseplan.errors import ConfigError
+    from pytest_releaseplan.publish import status
+    from pytest_releaseplan.publish.ledger import Ledger
 
     try:
         s = settings.load(config, mode)
         if mode == "status":
-            path = state.path_of(s.statedir, False)
-            print(safety.render_status(state.read(path), path))
+            print(status.render(Ledger.of(s.statedir)))
             return 0
         from pytest_releaseplan.publish.mark import mark_completed
 

@@ -17,6 +17,7 @@ from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel
 from packaging.version import Version
 
 from pytest_releaseplan import (
+    commits,
     edits,
     gitops,
     metadata,
@@ -90,7 +91,7 @@ def update_internal_deps(job: Job) -> None:
         pkg.pyproject.write_text(new_text, encoding="utf-8")
     if relocking and (changes or gitops.is_modified(job.repo, pkg.pyproject)):
         relock.relock(job.ctx, pkg, commit_message=None)
-    _commit_dirty(job, paths, f"release: raise internal dependencies of {pkg.name}")
+    _commit_dirty(job, paths, commits.raise_deps(pkg.name))
     if not changes:
         job.notes.append("internal dependencies: nothing to raise")
 
@@ -144,16 +145,19 @@ def set_version(job: Job) -> None:
     base = job.source or job.pkg.path
     if job.dry_run:
         _write_version(job.pkg, base, str(job.release))
-        job.notes.append(f"would commit 'release: {job.pkg.name} {job.release}' and tag {job.tag}")
+        job.notes.append(
+            f"would commit {commits.release(job.pkg.name, job.release)!r} and tag {job.tag}"
+        )
         return
     if f"refs/tags/{job.tag}" in gitops.refs(job.repo):
         return  # done before a crash: the tag is the last thing this step makes
     files = _version_files(job.pkg, base)
     job.mark_writing(files)
     _write_version(job.pkg, base, str(job.release))
-    _commit_dirty(job, files, f"release: {job.pkg.name} {job.release}")
+    message = commits.release(job.pkg.name, job.release)
+    _commit_dirty(job, files, message)
     with job.ctx.repo_lock(job.repo):
-        gitops.git(job.repo, "tag", "-a", job.tag, "-m", f"release: {job.pkg.name} {job.release}")
+        gitops.git(job.repo, "tag", "-a", job.tag, "-m", message)
 
 
 def check(job: Job) -> None:
@@ -352,7 +356,7 @@ def next_version(job: Job) -> None:
     files = _version_files(job.pkg, job.pkg.path)
     job.mark_writing(files)
     _write_version(job.pkg, job.pkg.path, str(following))
-    _commit_dirty(job, files, f"release: {job.pkg.name} next version {following}")
+    _commit_dirty(job, files, commits.next_version(job.pkg.name, following))
     with job.ctx.repo_lock(job.repo):
         _push(job, [f"refs/heads/{job.branch}:refs/heads/{job.branch}"])
 
@@ -371,7 +375,7 @@ def tag_release_commit(job: Job) -> None:
             "-1",
             "--format=%H",
             "--fixed-strings",
-            f"--grep=release: {job.pkg.name} {job.release}",
+            f"--grep={commits.release(job.pkg.name, job.release)}",
         ).strip()
         gitops.git(
             job.repo,
@@ -379,6 +383,20 @@ def tag_release_commit(job: Job) -> None:
             "-a",
             job.tag,
             "-m",
-            f"release: {job.pkg.name} {job.release}",
+            commits.release(job.pkg.name, job.release),
             *([found] if found else []),
         )
+
+
+STEPS: dict[str, Callable[[Job], None]] = {
+    "update-internal-deps": update_internal_deps,
+    "set-version": set_version,
+    "check": check,
+    "build": build,
+    "upload": upload,
+    "wait-index": wait_index,
+    "push": push,
+    "next-version": next_version,
+    "build-from-tag": build_from_tag,
+    "tag": tag_release_commit,
+}

@@ -1,0 +1,80 @@
+"""Read the world for the publish decision: tags, the index, the remote, the ledger.
+
+The side-effecting half of `decide`: publish and the plan (`--collect-only`, the prompt)
+both call `gather`, so what the plan says is what publish does.
+"""
+
+from __future__ import annotations
+
+from pytest_releaseplan import commits, gitops, registry, tags
+from pytest_releaseplan.context import Context
+from pytest_releaseplan.errors import Category, CheckFailure, ConfigError
+from pytest_releaseplan.process import ProcessError
+from pytest_releaseplan.publish import decide
+from pytest_releaseplan.publish.ledger import RunState
+from pytest_releaseplan.workspace import Package
+
+
+def registry_of(ctx: Context) -> registry.Registry:
+    cfg = ctx.config
+    if not cfg.registry:
+        raise CheckFailure(
+            "no registry configured: publish refuses to guess where to upload",
+            Category.FIXABLE,
+            [f"config: {cfg.source}"],
+            [
+                'set `registry = "https://upload.example/legacy/"` (or "file:DIR") in [tool.releaseplan], '
+                "or pass --release-registry URL"
+            ],
+        )
+    try:
+        return registry.parse_registry(cfg.registry, cfg.index_url, ctx.workspace.root)
+    except ConfigError as exc:
+        raise CheckFailure(str(exc), Category.FIXABLE, [], ["fix `registry`/`index-url`"]) from None
+
+
+def gather(ctx: Context, pkg: Package, reg: registry.Registry, run: RunState) -> decide.Facts:
+    release = pkg.release_version
+    if release is None:
+        return decide.Facts(pkg.name, None, "", tagged=False, on_index=False)
+    tag = ctx.workspace.tag_for(pkg, release)
+    refs = gitops.refs(pkg.repo)
+    tagged = f"refs/tags/{tag}" in refs
+    on_index = release in registry.published_versions(reg, pkg.name)
+    previous = tags.last_release_before(ctx.workspace, pkg, refs, release)
+    changed = (
+        None
+        if previous is None
+        else commits.changed_since(pkg.repo, f"refs/tags/{previous[0]}", pkg.path)
+    )
+    entry = run.packages.get(pkg.name)
+    in_progress = entry is not None and entry.in_progress(release)
+    return decide.Facts(
+        name=pkg.name,
+        release=release,
+        tag=tag,
+        tagged=tagged,
+        on_index=on_index,
+        previous=previous[1] if previous else None,
+        changed_since_previous=changed,
+        tag_on_remote=_tag_on_remote(ctx, pkg, tag)
+        if decide.needs_remote_tag(tagged, on_index)
+        else None,
+        in_progress=in_progress,
+        uploaded=entry is not None and entry.passed("upload"),
+        bump=ctx.config.next_version != "none",
+        dry_run=ctx.settings.dry_run,
+    )
+
+
+def _tag_on_remote(ctx: Context, pkg: Package, tag: str) -> bool:
+    try:
+        remote = gitops.ls_remote(pkg.repo, ctx.config.remote, f"refs/tags/{tag}")
+    except ProcessError as exc:
+        raise CheckFailure(
+            f"{pkg.name}: cannot read the tags of remote {ctx.config.remote}",
+            Category.TRANSIENT,
+            [exc.render()],
+            [f"git -C {pkg.repo} ls-remote {ctx.config.remote}   # check the remote, then rerun"],
+        ) from None
+    return f"refs/tags/{tag}" in remote
