@@ -10,7 +10,7 @@ compared (uv rewrites them, e.g. `python_version` -> `python_full_version`); the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -174,7 +174,7 @@ def package_reasons(
     `lockfiles.stale_reasons`)."""
     lock_label = label(workspace, lock)
     entries: dict[str, TomlData] = summary["local"]
-    internal = {n: v for n, v in summary["versions"].items() if n in workspace.by_name}
+    internal = _Internal(summary["versions"], workspace.by_name)
     reasons: list[str] = []
     entry = entries.get(package.name)
     project, error = project_for(workspace, package.path, lock_label, package)
@@ -194,13 +194,33 @@ def package_reasons(
 
 def owner(workspace: Workspace, lock: Path) -> Package | None:
     """The package in the lock's directory, else the first package using the lock."""
+    # Called once per package: strings, not Path.__eq__, keep 160 members cheap.
+    lock_text, directory = str(lock), str(lock.parent)
     first = None
     for p in workspace.packages:
-        if p.lockfile == lock:
-            if p.path == lock.parent:
+        if p.lockfile is not None and str(p.lockfile) == lock_text:
+            if str(p.path) == directory:
                 return p
             first = first or p
     return first
+
+
+class _Internal(Mapping[str, Sequence[str]]):
+    """The locked versions of workspace packages, filtered on lookup (not copied per package)."""
+
+    def __init__(self, versions: Mapping[str, Sequence[str]], workspace: Mapping[str, Any]) -> None:
+        self._versions, self._workspace = versions, workspace
+
+    def __getitem__(self, name: str) -> Sequence[str]:
+        if name not in self._workspace:
+            raise KeyError(name)
+        return self._versions[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return (n for n in self._versions if n in self._workspace)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def _unowned_reasons(
