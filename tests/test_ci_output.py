@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 from pathlib import Path
+from typing import Any
 
+import junitparser
 import pytest
+import yaml
 
 from pytest_releaseplan import ci, ci_output, scaffold
 from pytest_releaseplan.ci_output import Finding
@@ -118,3 +123,79 @@ def test_a_repository_failure_is_annotated_once_without_a_file(
     assert len(errors) == 1
     assert errors[0].startswith("::error title=clean-worktree (core)::repository core has uncommitted work")
     assert "| core | 1.0.0.dev0 | 1.0.0 | ❌ |" in github_env.read_text()
+
+
+# --------------------------------------------------------------------------- README configurations
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def readme_configs() -> list[dict[str, Any]]:
+    section = README.read_text().split("## Run it in CI", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```yaml\n(.*?)```", section, flags=re.S)
+    return [yaml.safe_load(block) for block in blocks]
+
+
+def test_the_readme_github_workflow_audits_prs_and_pushes_and_publishes_keylessly() -> None:
+    github = readme_configs()[0]
+    triggers = github.get("on", github.get(True))  # YAML 1.1 reads a bare `on` as true
+    assert {"pull_request", "push", "workflow_dispatch"} <= set(triggers)
+    publish = github["jobs"]["publish"]
+    assert publish["permissions"]["id-token"] == "write"
+    runs = [step.get("run", "") for step in publish["steps"]]
+    assert any("--release-publish" in r and "--release-yes" in r for r in runs)
+    assert "secrets." not in yaml.safe_dump(github)  # no stored password
+    checkout = github["jobs"]["audit"]["steps"][0]
+    assert checkout["with"]["fetch-depth"] == 0
+
+
+def test_the_readme_gitlab_job_reports_the_junit_file_it_writes() -> None:
+    job = readme_configs()[1]["release-audit"]
+    command = next(line for line in job["script"] if line.startswith("pytest"))
+    junit = job["artifacts"]["reports"]["junit"]
+    assert f"--junitxml={junit}" in shlex.split(command)
+    assert job["variables"]["GIT_DEPTH"] == "0"
+
+
+@pytest.mark.parametrize("system", ["github", "gitlab"])
+def test_the_readme_audit_commands_run_on_a_ci_checkout(
+    pytester: pytest.Pytester, tmp_path: Path, github_env: Path, system: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    github, gitlab = readme_configs()
+    if system == "github":
+        runs = [s.get("run", "") for s in github["jobs"]["audit"]["steps"]]
+    else:
+        for key in ci.GITHUB:
+            monkeypatch.delenv(key, raising=False)
+        monkeypatch.setenv("GITLAB_CI", "true")
+        monkeypatch.setenv("CI_COMMIT_BRANCH", "main")
+        runs = gitlab["release-audit"]["script"]
+    command = shlex.split(next(r for r in runs if r.startswith("pytest")))
+    root = tmp_path / "mono"
+    scaffold.monorepo(root, DIAMOND)
+    sha = scaffold.git(root, "rev-parse", "HEAD").strip()
+    scaffold.git(root, "switch", "-q", "--detach", sha)  # as CI checks out: detached at the tip
+    scaffold.git(root, "branch", "-q", "-D", "main")
+    (root / ".venv").mkdir()
+    (root / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    result = pytester.runpytest(
+        *command[1:], "--release-root", str(root), f"--rootdir={root}", "-p", "no:cacheprovider"
+    )
+    assert result.ret == 0, result.stdout.str()
+    junit = next(a.split("=", 1)[1] for a in command if a.startswith("--junitxml="))
+    cases = [c for suite in junitparser.JUnitXml.fromfile(str(pytester.path / junit)) for c in suite]
+    assert sorted({c.name for c in cases}) == sorted(
+        ["discovery", "dependency-graph", "clean-worktree", "branch", "target-branch-sync",
+         "version", "internal-deps", "lockfile"]
+    )
+    assert all(c.is_passed for c in cases)
+    props = {
+        (c.name, p.name): p.value
+        for c in cases
+        for holder in c.iterchildren(junitparser.Properties)
+        for p in holder
+    }
+    assert props["branch", "repository"] == "."
+    assert "the tip of origin/main" in props["branch", "message"]
+    assert props["version", "release_version"] == "1.0.0"
