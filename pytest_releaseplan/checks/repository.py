@@ -9,10 +9,11 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from pytest_releaseplan import ci, commits, gitops, safety, state, statedir
+from pytest_releaseplan import ci, commits, gitops, safety, statedir
 from pytest_releaseplan.checks import ci_checkout
 from pytest_releaseplan.context import Context
 from pytest_releaseplan.errors import Category, CheckFailure
+from pytest_releaseplan.publish import ledger
 from pytest_releaseplan.secrets import mask
 
 MAX_PATHS = 10
@@ -110,7 +111,7 @@ def _interrupted_release_writes(ctx: Context, path: Path, changes: list[str]) ->
     """In publish mode: how many changed files an interrupted step of ours was writing."""
     if ctx.settings.mode != "publish" or not changes:
         return 0
-    ours = state.interrupted_writes(ctx.settings.statedir)
+    ours = ledger.interrupted_writes(ctx.settings.statedir)
     return sum(1 for line in changes if line[:2] == ".M" and (path / line[3:]).resolve() in ours)
 
 

@@ -345,3 +345,12 @@ def _dict(value: object) -> dict[Any, Any]:
     if not isinstance(value, dict):
         raise TypeError(f"{value!r} is not an object")
     return value
+
+
+def interrupted_writes(state_dir: Path) -> set[Path]:
+    """For the audit's clean-worktree check: files an unfinished release was writing. A
+    corrupt ledger counts as none here; publish itself names the file and refuses."""
+    try:
+        return Ledger.of(state_dir).read().interrupted_writes()
+    except LedgerError:
+        return set()
