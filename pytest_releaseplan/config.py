@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import math
+import string
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from pytest_releaseplan import refnames
 from pytest_releaseplan.errors import ConfigError
 
 DEFAULT_BUILD = ("{python}", "-m", "build", "--outdir", "{dist}")
 LOCKFILE_MODES = ("check", "require", "ignore")
 NEXT_VERSION_MODES = ("dev", "none")
+WEEK = 7 * 24 * 3600
+NUMBERS: dict[str, tuple[int, int]] = {
+    "timeout": (0, WEEK),
+    "index-wait": (0, WEEK),
+    "retries": (0, 20),
+}
 
 
 @dataclass(frozen=True)
@@ -100,21 +109,71 @@ def _coerce(key: str, raw: object, source: str) -> object:
             raise ConfigError(f"{where} must be a list of strings, got {raw!r}")
         if key in {"build", "check", "lock-command"} and not raw:
             raise ConfigError(f"{where} must name a command (a non-empty argv list)")
+        if key in {"packages", "exclude"}:
+            for pattern in raw:
+                _glob(where, pattern)
         return tuple(raw)
-    if key in {"timeout", "index-wait"}:
-        if isinstance(raw, bool) or not isinstance(raw, int | float) or raw <= 0:
-            raise ConfigError(f"{where} must be a positive number of seconds, got {raw!r}")
-        return float(raw)
-    if key == "retries":
-        if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
-            raise ConfigError(f"{where} must be a whole number >= 0, got {raw!r}")
-        return raw
+    if key in NUMBERS:
+        return _number(key, raw, where)
     if not isinstance(raw, str) or not raw:
         raise ConfigError(f"{where} must be a non-empty string, got {raw!r}")
     if key == "lockfile" and raw not in LOCKFILE_MODES:
         raise ConfigError(f"{where} must be one of {', '.join(LOCKFILE_MODES)}, got {raw!r}")
     if key == "next-version" and raw not in NEXT_VERSION_MODES:
         raise ConfigError(f"{where} must be one of {', '.join(NEXT_VERSION_MODES)}, got {raw!r}")
-    if key == "tag-format" and "{version}" not in raw:
-        raise ConfigError(f"{where} must contain '{{version}}', got {raw!r}")
+    if key == "tag-format":
+        _tag_format(where, raw)
+    if key in {"target-branch", "working-branch", "remote"}:
+        reason = refnames.problem(raw)
+        if reason is not None:
+            raise ConfigError(f"{where} = {raw!r} is not a valid git name: {reason}")
     return raw
+
+
+def _number(key: str, raw: object, where: str) -> float | int:
+    low, high = NUMBERS[key]
+    whole = key == "retries"
+    kind = int if whole else int | float
+    valid = not isinstance(raw, bool) and isinstance(raw, kind) and math.isfinite(raw)
+    if not valid or not low <= raw <= high or (not whole and raw == 0):  # type: ignore[operator]
+        wanted = (
+            f"a whole number >= 0, at most {high}"
+            if whole
+            else (f"a positive number of seconds, at most {high}")
+        )
+        raise ConfigError(f"{where} must be {wanted}, got {raw!r}")
+    return raw if whole else float(raw)  # type: ignore[arg-type, return-value]
+
+
+def _glob(where: str, pattern: str) -> None:
+    if not pattern.strip() or Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+        raise ConfigError(
+            f"{where}: {pattern!r} must be a non-empty glob relative to the root, without '..'"
+        )
+
+
+def _tag_format(where: str, fmt: str) -> None:
+    """Only {name} and {version}, {version} required, and a valid git tag once filled in."""
+    try:
+        parsed = [(f, spec, conv) for _, f, spec, conv in string.Formatter().parse(fmt)]
+    except ValueError as exc:
+        raise ConfigError(f"{where} = {fmt!r} is not a valid format: {exc}") from None
+    fields_used = {f for f, _, _ in parsed if f is not None}
+    if any(spec or conv for f, spec, conv in parsed if f is not None):
+        raise ConfigError(
+            f"{where} = {fmt!r}: write placeholders plainly, as {{name}} and {{version}}"
+        )
+    unknown = sorted(fields_used - {"name", "version"})
+    if unknown:
+        raise ConfigError(
+            f"{where} = {fmt!r} uses unknown placeholder(s) {', '.join(unknown)}; "
+            "only {name} and {version} are known"
+        )
+    if "version" not in fields_used:
+        raise ConfigError(f"{where} must contain '{{version}}', got {fmt!r}")
+    sample = fmt.format(name="pkg", version="1.0.0")
+    reason = refnames.problem(sample)
+    if reason is not None:
+        raise ConfigError(
+            f"{where} = {fmt!r} makes tags like {sample!r}, not a valid git tag name: {reason}"
+        )

@@ -7,7 +7,7 @@ replaced only when its text changes, and unchanged input comes back as the same 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import Version
 from tomlkit.items import Array, String
 
-from pytest_releaseplan import names, specifiers
+from pytest_releaseplan import names, pyproject, specifiers
 
 VERSION_KINDS = ("project", "poetry")
 # name, extras, then (once Requirement() has vetted it) the specifier up to the marker
@@ -32,7 +32,7 @@ class Change:
     """One rewritten dependency: `old`/`new` are the PEP 508 string, or `name = "constraint"`."""
 
     name: str  # normalized
-    group: str  # as in metadata.Dependency: "runtime", "extra:X", "group:X", "poetry", ...
+    group: str  # DepKind.label: "runtime", "extra:X", "group:X", "poetry", "poetry-group:X"
     old: str
     new: str
 
@@ -51,10 +51,11 @@ def rewrite_dependencies(
         return text, []
     doc = tomlkit.parse(text)
     changes: list[Change] = []
-    for group, array in _pep508_arrays(doc):
-        changes += _rewrite_array(array, group, new_versions, force)
-    for group, table in _poetry_tables(doc):
-        changes += _rewrite_poetry(table, group, new_versions, force)
+    for dep_table in pyproject.dependency_tables(doc, "pyproject.toml"):
+        if dep_table.kind.poetry:
+            changes += _rewrite_poetry(dep_table.entries, dep_table.label, new_versions, force)
+        else:
+            changes += _rewrite_array(dep_table.entries, dep_table.label, new_versions, force)
     return (doc.as_string(), changes) if changes else (text, [])
 
 
@@ -80,31 +81,6 @@ def set_project_version(text: str, version: str, kinds: Collection[str]) -> str:
 
 def _get(container: object, key: str) -> Any:  # noqa: ANN401 - tomlkit items are untyped values
     return container.get(key) if isinstance(container, Mapping) else None
-
-
-def _pep508_arrays(doc: Any) -> Iterator[tuple[str, Array]]:  # noqa: ANN401 - a tomlkit document
-    project = _get(doc, "project")
-    if isinstance(_get(project, "dependencies"), Array):
-        yield "runtime", project["dependencies"]
-    for prefix, table in (
-        ("extra", _get(project, "optional-dependencies")),
-        ("group", _get(doc, "dependency-groups")),
-    ):
-        if isinstance(table, Mapping):
-            for name, array in table.items():
-                if isinstance(array, Array):
-                    yield f"{prefix}:{name}", array
-
-
-def _poetry_tables(doc: Any) -> Iterator[tuple[str, Mapping[str, Any]]]:  # noqa: ANN401 - see above
-    poetry = _get(_get(doc, "tool"), "poetry")
-    if isinstance(_get(poetry, "dependencies"), Mapping):
-        yield "poetry", poetry["dependencies"]
-    groups = _get(poetry, "group")
-    if isinstance(groups, Mapping):
-        for name, body in groups.items():
-            if isinstance(_get(body, "dependencies"), Mapping):
-                yield f"poetry-group:{name}", body["dependencies"]
 
 
 # -- PEP 508 ------------------------------------------------------------------------------

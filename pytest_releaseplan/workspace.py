@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import glob
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from packaging.version import Version
 
-from pytest_releaseplan import metadata, versions
-from pytest_releaseplan.config import Config, read_toml
+from pytest_releaseplan import discovery, metadata, versions
+from pytest_releaseplan.config import Config
 from pytest_releaseplan.errors import ConfigError
 from pytest_releaseplan.metadata import Dependency, VersionLocation
+from pytest_releaseplan.pyproject import Problem, PyprojectError
 
-SKIP_DIRS = frozenset(
-    {"node_modules", "build", "dist", "tests", "test", "examples", "docs", "venv", "__pycache__"}
-)
-MAX_DEPTH = 4
+SKIP_DIRS = discovery.SKIP_DIRS
+MAX_DEPTH = discovery.MAX_DEPTH
 LOCKFILES = ("uv.lock", "poetry.lock", "pdm.lock")
 
 
@@ -36,9 +35,14 @@ class Package:
     dependencies: tuple[Dependency, ...]
     lockfile: Path | None
     uv_member: bool = False
+    version_source: str = "static"  # "static", "file", "vcs (PLUGIN)", "build backend (NAME)"
+    version_writable: bool = True  # False: VCS-derived, or only the build backend knows it
+    version_error: str | None = None  # why the version could not be read (`version` check)
 
     @cached_property
     def version(self) -> Version | None:
+        if self.version_error is not None:
+            raise ConfigError(self.version_error)
         if self.version_text is None:
             return None
         return versions.parse(self.version_text, f"{self.path / 'pyproject.toml'}")
@@ -63,6 +67,8 @@ class Workspace:
     config: Config
     packages: tuple[Package, ...]
     duplicates: tuple[tuple[str, str, str], ...] = ()  # (name, path, path)
+    problems: tuple[Problem, ...] = ()  # pyprojects that could not be read as packages
+    searched: str = ""  # what discovery looked for (said when it found nothing)
     by_name: dict[str, Package] = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -87,118 +93,80 @@ class Workspace:
     def packages_in(self, repo_relpath: str) -> list[Package]:
         return [p for p in self.packages if p.repo_relpath == repo_relpath]
 
+    def tag_format(self, package: Package) -> str:
+        """The configured `tag-format`, else the default for the package's repository."""
+        if self.config.tag_format is not None:
+            return self.config.tag_format
+        crowded = len(self.packages_in(package.repo_relpath)) > 1
+        return "{name}-v{version}" if crowded else "v{version}"
+
     def tag_for(self, package: Package, version: Version | str) -> str:
-        fmt = self.config.tag_format
-        if fmt is None:
-            fmt = (
-                "{name}-v{version}"
-                if len(self.packages_in(package.repo_relpath)) > 1
-                else "v{version}"
-            )
-        return fmt.format(name=package.name, version=version)
+        return self.tag_format(package).format(name=package.name, version=version)
 
 
 def discover(root: Path, config: Config) -> Workspace:
+    """The workspace's packages; a pyproject that is not a readable package is a Problem."""
     root = root.resolve()
     if not root.is_dir():
         raise ConfigError(f"release root {root} is not a directory")
-    root_data = read_toml(root / "pyproject.toml") if (root / "pyproject.toml").is_file() else {}
-    uv_ws = root_data.get("tool", {}).get("uv", {}).get("workspace")
-    members: set[Path] = set()
-    if config.packages is not None:
-        dirs = _from_globs(root, config.packages, config.source)
-    elif isinstance(uv_ws, dict):
-        source = f"{root / 'pyproject.toml'} [tool.uv.workspace] members"
-        dirs = _from_globs(root, tuple(uv_ws.get("members", [])), source)
-        dirs = [d for d in dirs if d not in _expand(root, tuple(uv_ws.get("exclude", [])))]
-        members = set(dirs)
-        if root not in dirs:
-            dirs.insert(0, root)
-    else:
-        dirs = _walk(root)
-    excluded = _expand(root, config.exclude)
+    found = discovery.candidates(root, config)
+    problems = list(found.problems)
     packages: list[Package] = []
     seen: dict[str, Package] = {}
     duplicates: list[tuple[str, str, str]] = []
-    for directory in dirs:
-        if directory in excluded:
+    for directory in found.dirs:
+        try:
+            package = _read_package(root, directory, directory in found.members)
+        except PyprojectError as exc:
+            problems.append(exc.problem)
             continue
-        meta = metadata.read(directory / "pyproject.toml", workspace_root=directory == root)
-        if not meta.is_package or meta.release_opt_out:
+        if package is None:
             continue
-        package = _package(root, directory, meta, directory in members)
-        if meta.name in seen:
-            duplicates.append((meta.name, seen[meta.name].relpath, package.relpath))
+        if package.name in seen:
+            duplicates.append((package.name, seen[package.name].relpath, package.relpath))
             continue
-        seen[meta.name] = package
+        seen[package.name] = package
         packages.append(package)
+    _check_tag_format(config, packages)
     return Workspace(
-        root=root, config=config, packages=tuple(packages), duplicates=tuple(duplicates)
+        root=root,
+        config=config,
+        packages=tuple(packages),
+        duplicates=tuple(duplicates),
+        problems=tuple(problems),
+        searched=found.searched,
     )
 
 
-def _has_magic(pattern: str) -> bool:
-    return glob.has_magic(pattern)
+def _read_package(root: Path, directory: Path, uv_member: bool) -> Package | None:
+    if not directory.is_relative_to(root):
+        raise PyprojectError(
+            directory / "pyproject.toml",
+            "",
+            f"the package directory is outside the workspace root {root} (a symlink?)",
+            "move the package under the root, or add the link to `exclude`",
+        )
+    path = directory / "pyproject.toml"
+    meta = metadata.read(path, workspace_root=directory == root, strict_version=False)
+    if not meta.is_package or meta.release_opt_out:
+        return None
+    return _package(root, directory, meta, uv_member)
 
 
-def _from_globs(root: Path, patterns: tuple[str, ...], source: str) -> list[Path]:
-    found: list[Path] = []
-    for pattern in patterns:
-        if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
-            raise ConfigError(f"{source}: package path {pattern!r} must stay inside {root}")
-        if not _has_magic(pattern):
-            directory = (root / pattern).resolve()
-            if not (directory / "pyproject.toml").is_file():
-                raise ConfigError(
-                    f"{source}: package path {pattern!r} has no pyproject.toml "
-                    f"({directory / 'pyproject.toml'} missing); fix the path or remove it"
-                )
-            matches = [directory]
-        else:
-            matches = [
-                d for d in sorted(_expand(root, (pattern,))) if (d / "pyproject.toml").is_file()
-            ]
-            if not matches:
-                raise ConfigError(
-                    f"{source}: glob {pattern!r} matches no package directory "
-                    "(a directory holding a pyproject.toml); fix or remove it"
-                )
-        found += [m for m in matches if m not in found]
-    return found
-
-
-def _expand(root: Path, patterns: tuple[str, ...]) -> set[Path]:
-    out: set[Path] = set()
-    for pattern in patterns:
-        out |= {p.resolve() for p in root.glob(pattern) if p.is_dir()}
-    return out
-
-
-def _walk(root: Path) -> list[Path]:
-    found: list[Path] = []
-
-    def visit(directory: Path, depth: int) -> None:
-        pyproject = directory / "pyproject.toml"
-        if pyproject.is_file():
-            found.append(directory)
-        if depth == MAX_DEPTH:
-            return
-        try:
-            children = sorted(directory.iterdir())
-        except OSError:
-            return
-        for child in children:
-            if (
-                child.is_dir()
-                and not child.is_symlink()
-                and not child.name.startswith(".")
-                and child.name not in SKIP_DIRS
-                and not (child / "pyvenv.cfg").exists()
-            ):
-                visit(child, depth + 1)
-
-    visit(root, 0)
-    return found
+def _check_tag_format(config: Config, packages: list[Package]) -> None:
+    """A format without {name} in a repository holding several packages: their tags collide."""
+    fmt = config.tag_format
+    if fmt is None or "{name}" in fmt:
+        return
+    per_repo = Counter(p.repo_relpath for p in packages)
+    crowded = sorted(rel for rel, n in per_repo.items() if n > 1)
+    if crowded:
+        held = [p.name for p in packages if p.repo_relpath == crowded[0]]
+        raise ConfigError(
+            f"{config.source}: 'tag-format' = {fmt!r} has no {{name}}, but repository "
+            f"{crowded[0]} holds {len(held)} packages ({', '.join(held)}): one package's tag "
+            "would be read as another's. Use a format with {name}, e.g. '{name}-v{version}'"
+        )
 
 
 def _package(root: Path, directory: Path, meta: metadata.Metadata, uv_member: bool) -> Package:
@@ -216,6 +184,9 @@ def _package(root: Path, directory: Path, meta: metadata.Metadata, uv_member: bo
         dependencies=meta.dependencies,
         lockfile=_lockfile(root, directory, uv_member),
         uv_member=uv_member,
+        version_source=meta.version_source,
+        version_writable=meta.version_writable,
+        version_error=meta.version_error,
     )
 
 
@@ -228,9 +199,11 @@ def find_repo(directory: Path, root: Path) -> Path:
     for candidate in (directory, *directory.parents):
         if (candidate / ".git").exists():
             return candidate
-    raise ConfigError(
-        f"package at {directory} is not inside a git repository; "
-        f"run `git -C {directory} init` (or exclude it with `exclude`)"
+    raise PyprojectError(
+        directory / "pyproject.toml",
+        "",
+        f"the package at {directory} is not inside a git repository",
+        f"git -C {directory} init   # or add it to `exclude`",
     )
 
 

@@ -142,7 +142,7 @@ def usage_error(pytester: pytest.Pytester, root: Path, *args: str) -> str:
 
 
 def n_items(packages: int, repos: int) -> int:
-    return 1 + CHECKS_PER_REPO * repos + CHECKS_PER_PACKAGE * packages
+    return 2 + CHECKS_PER_REPO * repos + CHECKS_PER_PACKAGE * packages
 
 
 @pytest.fixture
@@ -857,13 +857,18 @@ def test_malformed_config_toml_is_a_usage_error_naming_the_file(
     assert f"{root / 'releaseplan.toml'}: invalid TOML" in out
 
 
-def test_a_malformed_package_pyproject_is_a_usage_error_naming_the_file(
+def test_a_malformed_package_pyproject_fails_discovery_naming_the_file(
     pytester: pytest.Pytester, diamond_tree: Path
 ) -> None:
     pyproject = diamond_tree / "cli" / "pyproject.toml"
     append(pyproject, "[project\n")
-    out = usage_error(pytester, diamond_tree)
-    assert f"{pyproject}: invalid TOML" in out
+    result = audit(pytester, diamond_tree)
+    discovery = result.expect_failures(("workspace", "discovery"))["workspace", "discovery"]
+    assert discovery.props["category"] == "blocking"
+    assert f"{pyproject}: invalid TOML" in discovery.text
+    assert "add its directory to `exclude`" in discovery.props["fix"]
+    audited = {p["name"] for p in result.report["packages"]}
+    assert audited == {"core", "api", "app"}, audited
 
 
 def test_a_glob_matching_no_package_is_a_usage_error(
@@ -884,13 +889,16 @@ def test_an_explicit_path_without_a_pyproject_is_a_usage_error(
     assert "package path 'missing' has no pyproject.toml" in out
 
 
-def test_an_invalid_package_name_is_a_usage_error(
+def test_an_invalid_package_name_fails_discovery_and_the_rest_is_audited(
     pytester: pytest.Pytester, diamond_tree: Path
 ) -> None:
     pyproject = diamond_tree / "cli" / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('name = "cli"', 'name = "../cli"'))
-    out = usage_error(pytester, diamond_tree)
-    assert "invalid package name '../cli'" in out
+    result = audit(pytester, diamond_tree)
+    discovery = result.expect_failures(("workspace", "discovery"))["workspace", "discovery"]
+    assert "invalid package name '../cli'" in discovery.text
+    assert f"{pyproject} [project.name]" in discovery.text
+    assert {p["name"] for p in result.report["packages"]} == {"core", "api", "app"}
 
 
 def test_two_mode_options_are_a_usage_error(pytester: pytest.Pytester, diamond_tree: Path) -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
@@ -183,3 +185,73 @@ def test_an_invalid_poetry_constraint_raises_a_clear_value_error(constraint):
         raise_specifier(constraint, Version("1.1"), poetry=True)
     with pytest.raises(ValueError, match="invalid Poetry version constraint"):
         admits(constraint, Version("1.1"), poetry=True)
+
+
+# --------------------------------------------------------------------------- internal-deps verdicts
+
+
+def _target(version: str) -> object:
+    from pytest_releaseplan.workspace import Package
+
+    return Package(
+        name="core",
+        display_name="core",
+        path=Path("/w/core"),
+        relpath="core",
+        repo=Path("/w/core"),
+        repo_relpath="core",
+        version_text=version,
+        locations=(),
+        version_texts=(version,),
+        dependencies=(),
+        lockfile=None,
+    )
+
+
+def _dep(specifier: str, kind: str = "runtime") -> object:
+    from pytest_releaseplan.metadata import Dependency
+    from pytest_releaseplan.pyproject import DepKind
+
+    dep_kind = DepKind.POETRY_RUNTIME if kind == "poetry" else DepKind.RUNTIME
+    return Dependency("core", specifier, dep_kind, "", f"core{specifier}")
+
+
+@pytest.mark.parametrize(
+    ("specifier", "version", "last", "verdict"),
+    [
+        (
+            ">=0.4b0,<0.5b0",
+            "0.5b0.dev0",
+            [],
+            "admits the workspace version core 0.5b0.dev0 but excludes its release version 0.5b0",
+        ),
+        (
+            ">=0.5b0",
+            "0.5b0.dev0",
+            [],
+            "excludes the workspace version core 0.5b0.dev0 (it admits the release version 0.5b0)",
+        ),
+        (">=2", "1.0.dev0", [], "excludes core 1.0.dev0 (release 1.0)"),
+        ("==1.0.0", "1.1.0.dev0", ["1.0.0"], None),
+        (">=1.0.0.dev0", "1.0.0.dev0", [], None),
+        ("", "1.0.0.dev0", [], None),
+        (">=0.4b0,<0.5b0", "0.5b0.dev0", ["0.4b0"], "excludes its release version 0.5b0"),
+    ],
+)
+def test_internal_deps_judges_the_workspace_and_the_release_version(
+    specifier: str, version: str, last: list[str], verdict: str | None
+) -> None:
+    from pytest_releaseplan.checks.internal import judge
+
+    said = judge(_dep(specifier), _target(version), [Version(v) for v in last])  # type: ignore[arg-type]
+    if verdict is None:
+        assert said is None
+    else:
+        assert said is not None and verdict in said
+
+
+def test_an_invalid_poetry_constraint_is_a_verdict_not_a_crash() -> None:
+    from pytest_releaseplan.checks.internal import judge
+
+    said = judge(_dep("^^1", "poetry"), _target("1.0"), [])  # type: ignore[arg-type]
+    assert said is not None and "invalid Poetry version constraint" in said

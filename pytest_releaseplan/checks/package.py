@@ -1,18 +1,30 @@
-"""Package checks: `version`, `internal-deps`, `lockfile`."""
+"""Package checks: `version` and `lockfile` (`internal-deps` lives in checks.internal)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from packaging.version import Version
 
-from pytest_releaseplan import gitops, lockfiles, relock, specifiers, tags, versions
+from pytest_releaseplan import commits, gitops, lockfiles, relock, tags, versions
+from pytest_releaseplan.checks.internal import internal_deps
 from pytest_releaseplan.context import Context
 from pytest_releaseplan.errors import Category, CheckFailure, ConfigError
 from pytest_releaseplan.workspace import Package
 
 
 def version(ctx: Context, pkg: Package) -> str:
+    if pkg.version_error is not None:
+        raise CheckFailure(
+            f"{pkg.name}: the version cannot be read ({pkg.version_source})",
+            Category.FIXABLE,
+            [pkg.version_error],
+            [f"edit {pkg.pyproject}: declare a version this tool can read, or fix the cause above"],
+        )
     if pkg.version_text is None:
-        return f"{pkg.name}: version comes from VCS tags; released by tagging"
+        return (
+            f"{pkg.name}: version comes from VCS tags ({pkg.version_source}); released by tagging"
+        )
     try:
         current = pkg.version
     except ConfigError as exc:
@@ -23,8 +35,41 @@ def version(ctx: Context, pkg: Package) -> str:
             [f"edit {pkg.pyproject}: set a PEP 440 version such as 1.0.0.dev0"],
         ) from None
     assert current is not None
-    disagree = sorted(set(pkg.version_texts))
-    if len(disagree) > 1:
+    _agree(pkg)
+    release = versions.release_of(current)
+    tag = ctx.workspace.tag_for(pkg, release)
+    refs = ctx.refs(pkg.repo)
+    if f"refs/tags/{tag}" not in refs:
+        note = _other_form(ctx, pkg, release, tag, refs)
+        read_only = "" if pkg.version_writable else f"; read-only ({pkg.version_source})"
+        return (
+            f"{pkg.name} {current} -> release {release} (tag {tag} not yet made){read_only}{note}"
+        )
+    if commits.changed_since(pkg.repo, f"refs/tags/{tag}", pkg.path):
+        raise CheckFailure(
+            f"{pkg.name}: version {release} is already released (tag {tag}) "
+            f"but commits touch {pkg.relpath} since: bump the version",
+            Category.FIXABLE,
+            [
+                f"tag {tag} -> {refs[f'refs/tags/{tag}'][:12]}",
+                f"git -C {pkg.repo} log --oneline {tag}..HEAD -- {pkg.path}",
+            ],
+            [
+                f"set the version in {_where(pkg)} to {versions.next_dev(release)} "
+                "(or the version you intend to release) and commit"
+            ],
+        )
+    return f"{pkg.name} {release} already released (tag {tag}), no changes since"
+
+
+def _where(pkg: Package) -> str:
+    return (
+        str(pkg.locations[0].path) if pkg.locations else f"{pkg.pyproject} ({pkg.version_source})"
+    )
+
+
+def _agree(pkg: Package) -> None:
+    if len(set(pkg.version_texts)) > 1:
         raise CheckFailure(
             f"{pkg.name}: the version is written in {len(pkg.locations)} places that disagree",
             Category.FIXABLE,
@@ -33,69 +78,41 @@ def version(ctx: Context, pkg: Package) -> str:
                 for loc, text in zip(pkg.locations, pkg.version_texts, strict=True)
             ],
             [
-                f"make them all say {pkg.version_texts[0]} ({', '.join(str(loc.path) for loc in pkg.locations)})"
+                f"make them all say {pkg.version_texts[0]} "
+                f"({', '.join(str(loc.path) for loc in pkg.locations)})"
             ],
         )
-    release = versions.release_of(current)
-    tag = ctx.workspace.tag_for(pkg, release)
-    refs = ctx.refs(pkg.repo)
-    if f"refs/tags/{tag}" not in refs:
-        return f"{pkg.name} {current} -> release {release} (tag {tag} not yet made)"
-    changed = gitops.commits_since(pkg.repo, f"refs/tags/{tag}", str(pkg.path))
-    if changed:
+
+
+def _other_form(
+    ctx: Context, pkg: Package, release: Version, tag: str, refs: Mapping[str, str]
+) -> str:
+    """Tags of this package in a form other than `tag-format`: a note, or a failure when the
+    release is tagged that way (publish would release it a second time)."""
+    forms = tags.forms_of(ctx.workspace, pkg, refs)
+    if not forms:
+        return ""
+    configured = ctx.workspace.tag_format(pkg)
+    released = next((f for f in forms if release in f.tags), None)
+    if released is not None:
+        other = released.tags[release]
         raise CheckFailure(
-            f"{pkg.name}: version {release} is already released (tag {tag}) "
-            f"but {changed} commits touch {pkg.relpath} since: bump the version",
+            f"{pkg.name}: version {release} is already tagged as {other}, in the form "
+            f"{released.format!r}; tag-format {configured!r} looks for {tag}, so publish would "
+            "release it again",
             Category.FIXABLE,
+            [f"tag {other} -> {refs[f'refs/tags/{other}'][:12]}", f"repository {pkg.repo}"],
             [
-                f"tag {tag} -> {refs[f'refs/tags/{tag}'][:12]}",
-                f"git -C {pkg.repo} log --oneline {tag}..HEAD -- {pkg.path}",
-            ],
-            [
-                f"set the version in {pkg.locations[0].path} to {versions.next_dev(release)} "
-                "(or the version you intend to release) and commit"
+                f"set tag-format = {released.format!r} in {ctx.config.source or '[tool.releaseplan]'}",
+                f"then, if {pkg.relpath} changed since {other}, bump its version in {_where(pkg)}",
             ],
         )
-    return f"{pkg.name} {release} already released (tag {tag}), no changes since"
-
-
-def internal_deps(ctx: Context, pkg: Package) -> str:
-    ws = ctx.workspace
-    bad: list[str] = []
-    checked = 0
-    for dep in ws.internal(pkg):
-        target = ws.by_name[dep.name]
-        if target.release_version is None:
-            continue  # VCS-versioned (nothing declared to compare) or invalid (its `version` check fails)
-        checked += 1
-        poetry = dep.group.startswith("poetry")
-        assert target.version is not None
-        candidates = [target.version, target.release_version, *_last_release(ctx, target)]
-        if any(specifiers.admits(dep.specifier, v, poetry=poetry) for v in candidates):
-            continue
-        bad.append(
-            f"{dep.raw!r} ({dep.group}) excludes {dep.name} {target.version} "
-            f"(release {target.release_version}) at {target.relpath}"
-        )
-    if bad:
-        raise CheckFailure(
-            f"{pkg.name}: {len(bad)} specifier(s) on workspace packages exclude their versions",
-            Category.FIXABLE,
-            [*bad, f"in {pkg.pyproject}"],
-            [
-                f"edit {pkg.pyproject}: widen each specifier to admit the workspace version "
-                "(publish raises them to the released versions itself)"
-            ],
-        )
-    return f"{pkg.name}: {checked} internal specifiers admit the workspace versions"
-
-
-def _last_release(ctx: Context, pkg: Package) -> list[Version]:
-    """The package's latest tagged release before its current one: a pin on it (as publish
-    writes `==` pins) is installable and consistent, not a stale specifier."""
-    assert pkg.release_version is not None
-    found = tags.last_release_before(ctx.workspace, pkg, ctx.refs(pkg.repo), pkg.release_version)
-    return [found[1]] if found else []
+    used = forms[0]
+    example = used.tags[max(used.tags)]
+    return (
+        f"; note: this repository tags {pkg.name} in the form {used.format!r} (e.g. {example}), "
+        f"not {configured!r}: set tag-format = {used.format!r} if that is its release tag"
+    )
 
 
 def lockfile(ctx: Context, pkg: Package) -> str:
@@ -147,3 +164,6 @@ def lockfile(ctx: Context, pkg: Package) -> str:
             ],
         )
     return f"{pkg.name}: {lock.name} in sync"
+
+
+__all__ = ["internal_deps", "lockfile", "version"]

@@ -1,4 +1,4 @@
-"""`dependency-graph`: once per workspace."""
+"""Workspace checks, once per workspace: `discovery`, `dependency-graph`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,31 @@ import itertools
 from pytest_releaseplan import graph
 from pytest_releaseplan.context import Context
 from pytest_releaseplan.errors import Category, CheckFailure
+
+
+def discovery(ctx: Context) -> str:
+    ws = ctx.workspace
+    if ws.problems:
+        count = len(ws.problems)
+        raise CheckFailure(
+            f"{count} pyproject.toml file{'' if count == 1 else 's'} could not be read as "
+            f"{'a package' if count == 1 else 'packages'}; the other packages are audited",
+            Category.BLOCKING,
+            [problem.render() for problem in ws.problems],
+            list(dict.fromkeys(f"{problem.file}: {problem.fix}" for problem in ws.problems)),
+        )
+    if not ws.packages:
+        raise CheckFailure(
+            f"no packages under {ws.root}",
+            Category.BLOCKING,
+            [f"looked for {ws.searched}"],
+            [
+                "run from the workspace root or pass --release-root DIR; or set `packages` "
+                "(globs of package directories) in [tool.releaseplan] or releaseplan.toml"
+            ],
+        )
+    count = len(ws.packages)
+    return f"{count} package{'' if count == 1 else 's'} found ({ws.searched})"
 
 
 def dependency_graph(ctx: Context) -> str:
