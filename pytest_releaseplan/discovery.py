@@ -148,7 +148,9 @@ def _walk(root: Path) -> tuple[list[Path], list[Problem]]:
         except OSError:
             return
         for child in children:
-            real = resolved(child) if _walkable(child) else None
+            if not _walkable(child):
+                continue
+            real = resolved(child) if child.is_symlink() else child  # parents are resolved
             if real is None or real in visited:
                 continue
             if not real.is_relative_to(root):

@@ -481,6 +481,35 @@ def test_an_extra_excluding_the_workspace_version_fails_internal_deps(
     assert "(extra:fast)" in deps.text
 
 
+def test_a_specifier_admitting_the_dev_version_but_not_the_release_fails_internal_deps(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    root = tmp_path / "beta"
+    scaffold.tree(
+        root,
+        [
+            PackageSpec("core", version="0.5b0.dev0"),
+            PackageSpec("api", deps=["core>=0.4b0,<0.5b0"]),
+            PackageSpec("cli", deps=["core>=0.5b0.dev0"]),
+        ],
+    )
+    result = audit(pytester, root)
+    deps = result.expect_failures(("api", "internal-deps"))["api", "internal-deps"]
+    assert (
+        "api: 1 internal specifier on workspace packages excludes its versions"
+        in (deps.props["message"])
+    )
+    assert (
+        "'core>=0.4b0,<0.5b0' (runtime) admits the workspace version core 0.5b0.dev0 but "
+        "excludes its release version 0.5b0"
+    ) in deps.text
+    passed = next(c for c in result.cases if c.subject == "cli" and c.name == "internal-deps")
+    assert (
+        "cli: 1 internal specifier admits the workspace and release versions"
+        in (passed.props["message"])
+    )
+
+
 def test_a_released_version_with_later_changes_must_be_bumped(
     pytester: pytest.Pytester, diamond_tree: Path
 ) -> None:

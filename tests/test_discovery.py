@@ -314,3 +314,33 @@ def test_an_opted_out_package_in_a_tree_is_not_audited(
     result = audit(pytester, root)
     result.expect_failures()
     assert [p["name"] for p in result.report["packages"]] == ["core"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "git", "key", "message"),
+    [
+        (
+            '[tool.releaseplan]\nremote = "upstream"\n',
+            True,
+            "tool.releaseplan",
+            "knows only 'release'",
+        ),
+        ('[tool.releaseplan]\nrelease = "no"\n', True, "tool.releaseplan.release", "true or false"),
+        ("", False, "", "not inside a git repository"),
+    ],
+)
+def test_a_package_problem_is_recorded_not_raised(
+    tmp_path: Path, extra: str, git: bool, key: str, message: str
+) -> None:
+    if git:
+        (tmp_path / ".git").mkdir()  # find_repo only looks for .git
+    (tmp_path / "good").mkdir()
+    (tmp_path / "good" / "pyproject.toml").write_text('[project]\nname = "good"\nversion = "1"\n')
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "pyproject.toml").write_text(
+        f'[project]\nname = "bad"\nversion = "1"\n{extra}'
+    )
+    ws = workspace.discover(tmp_path, Config(source="test"))
+    bad = [p for p in ws.problems if p.file == str(tmp_path / "bad" / "pyproject.toml")]
+    assert [(p.key, message in p.message) for p in bad] == [(key, True)]
+    assert ("good" in ws.by_name) is git
