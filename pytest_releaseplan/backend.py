@@ -46,7 +46,7 @@ def ask_version(package_dir: Path, timeout: float = TIMEOUT) -> str:
         except process.ProcessError as exc:
             raise ConfigError(
                 f"{pyproject}: the version is dynamic and its build backend could not report it: "
-                f"{_reason(exc)}. Install the backend into this environment, or declare where "
+                f"{_reason(exc, timeout)}. Install the backend into this environment, or declare where "
                 "the version lives ([tool.hatch.version] path, [tool.setuptools.dynamic] version)"
             ) from None
     try:
@@ -61,10 +61,10 @@ def ask_version(package_dir: Path, timeout: float = TIMEOUT) -> str:
     return version
 
 
-def _reason(exc: process.ProcessError) -> str:
+def _reason(exc: process.ProcessError, timeout: float) -> str:
     """The last line the backend printed (the exception, not its traceback)."""
     if exc.timed_out:
-        return f"it did not answer within {TIMEOUT:.0f} s"
+        return f"it did not answer within {timeout:.0f} s"
     lines = [line.strip() for line in exc.result.stderr.splitlines() if line.strip()]
     lines = [line for line in lines if not line.startswith(("Traceback", "File ", "^"))]
     return lines[-1] if lines else f"exit code {exc.result.returncode}"
