@@ -14,7 +14,7 @@ from packaging.version import Version
 from pytest_releaseplan import faults, gitops, registry, specifiers
 from pytest_releaseplan.context import Context
 from pytest_releaseplan.errors import Category, CheckFailure
-from pytest_releaseplan.publish import decide, facts, steps
+from pytest_releaseplan.publish import decide, facts, preflight, steps
 from pytest_releaseplan.publish.ledger import Ledger
 from pytest_releaseplan.publish.steps import Job
 from pytest_releaseplan.report import iso
@@ -44,6 +44,8 @@ def _publish(ctx: Context, pkg: Package, body: dict[str, Any]) -> str:
         released_in_run = run.released_in_run()
         _check_deselected_deps(ctx, pkg, reg, released_in_run)
         decision = decide.decide(facts.gather(ctx, pkg, reg, run))
+        if decision.runs:
+            preflight.verify(ctx, pkg, decision, reg)
     except CheckFailure as exc:
         if not ctx.settings.dry_run:
             ledger.failed_before_steps(pkg.name, release, exc)
@@ -54,6 +56,9 @@ def _publish(ctx: Context, pkg: Package, body: dict[str, Any]) -> str:
         ledger.finished(pkg.name, release, decision.outcome, decision.version)
         return f"{pkg.name} {decision.version}: {decision.why}"
     job = _job(ctx, pkg, release, reg, ledger, released_in_run)
+    entry = run.packages.get(pkg.name)
+    if entry is not None and entry.writing and entry.release_version == str(release):
+        job.interrupted_step = entry.step
     try:
         _run_steps(job, decision.steps, ledger, body)
     finally:

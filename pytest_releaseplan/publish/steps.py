@@ -3,6 +3,7 @@ a crash between doing a step and recording it finds the work done and does not r
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import sys
 import tarfile
@@ -52,6 +53,7 @@ class Job:
     # Called with the files a step is about to write, before it writes them: a crash
     # between writing and committing leaves them dirty, and the rerun must know they are ours.
     mark_writing: Callable[[list[Path]], None] = lambda _paths: None
+    interrupted_step: str | None = None  # the step an unfinished run stopped while writing
 
     @property
     def repo(self) -> Path:
@@ -89,20 +91,49 @@ def update_internal_deps(job: Job) -> None:
     if changes:
         job.mark_writing(paths)
         pkg.pyproject.write_text(new_text, encoding="utf-8")
-    if relocking and (changes or gitops.is_modified(job.repo, pkg.pyproject)):
+    # Files left modified by an interrupted run of *this* step are ours to finish; those of a
+    # later step (set-version) are committed by that step, under its own message.
+    ours = bool(changes) or job.interrupted_step == "update-internal-deps"
+    if relocking and ours and (changes or gitops.is_modified(job.repo, pkg.pyproject)):
         relock.relock(job.ctx, pkg, commit_message=None)
-    _commit_dirty(job, paths, commits.raise_deps(pkg.name))
+    if ours:
+        _commit_dirty(job, paths, commits.raise_deps(pkg.name))
     if not changes:
         job.notes.append("internal dependencies: nothing to raise")
 
 
 def _commit_dirty(job: Job, paths: list[Path], message: str) -> bool:
-    """Commit those of `paths` that differ from HEAD (also when an interrupted run wrote them)."""
+    """Commit those of `paths` that differ from HEAD (also when an interrupted run wrote them).
+
+    A refused commit (no identity, a hook, signing) leaves nothing staged: the files stay
+    modified in the work tree, recorded in the ledger as this step's, and the rerun commits
+    them."""
     with job.ctx.repo_lock(job.repo):
         dirty = [p for p in paths if gitops.is_modified(job.repo, p)]
         if dirty:
-            gitops.commit(job.repo, dirty, message)
+            try:
+                gitops.commit(job.repo, dirty, message)
+            except process.ProcessError as exc:
+                gitops.git(job.repo, "reset", "-q", "--", *map(str, dirty), check=False)
+                raise _commit_refused(job, exc) from None
     return bool(dirty)
+
+
+def _commit_refused(job: Job, exc: process.ProcessError) -> CheckFailure:
+    repo = shlex.quote(str(job.repo))
+    text = exc.result.stderr + exc.result.stdout
+    fix = [f"git -C {repo} commit   # see why git refuses, fix it, then rerun the same command"]
+    if "identity" in text or "user.email" in text or "user.name" in text:
+        fix = [
+            f'git -C {repo} config user.name "Your Name" && '
+            f'git -C {repo} config user.email "you@example.com"   # then rerun the same command'
+        ]
+    return CheckFailure(
+        f"{job.pkg.name}: git refused the release commit in {job.repo}",
+        Category.FIXABLE,
+        [exc.render()],
+        fix,
+    )
 
 
 def _version_files(pkg: Package, base: Path) -> list[Path]:
@@ -188,7 +219,8 @@ def _fill(arg: str, job: Job, cwd: Path) -> str:
 
 
 def build_from_tag(job: Job) -> None:
-    """For a release that is tagged but not uploaded: build exactly what the tag holds."""
+    """Build exactly what the release tag holds, from an export outside the work tree: no
+    uncommitted file reaches the build, and the build leaves nothing in the user's tree."""
     tree = job.scratch / "tag-source"
     shutil.rmtree(tree, ignore_errors=True)
     tree.mkdir(parents=True)
@@ -198,10 +230,18 @@ def build_from_tag(job: Job) -> None:
     with tarfile.open(archive) as tar:
         tar.extractall(tree, filter="data")
     job.source = tree / rel
-    build(job)
+    _build(job)
 
 
 def build(job: Job) -> None:
+    """The release build: from the tag's export (a dry run builds its scratch copy)."""
+    if job.dry_run:
+        _build(job)
+    else:
+        build_from_tag(job)
+
+
+def _build(job: Job) -> None:
     dist = job.scratch / "dist"
     shutil.rmtree(dist, ignore_errors=True)
     dist.mkdir(parents=True)
