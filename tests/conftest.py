@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import pytest_releaseplan
+from pytest_releaseplan import ci
 from pytest_releaseplan.scaffold import IDENTITY, PackageSpec, monorepo, tree
 
 # pytester's in-process runs drop modules first imported inside them; import every module of
@@ -30,7 +31,10 @@ NO_ISOLATION_BUILD = 'build = ["{python}", "-m", "build", "--no-isolation", "--o
 def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
     for key, value in IDENTITY.items():
         monkeypatch.setenv(key, value)
-    monkeypatch.delenv("CI", raising=False)
+    # The suite must judge like a workstation even when it runs inside GitHub Actions or GitLab
+    # CI; the CI tests set the variables they need.
+    for name in ci.VARIABLES:
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
 
 
