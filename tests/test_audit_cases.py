@@ -491,6 +491,7 @@ def test_a_specifier_admitting_the_dev_version_but_not_the_release_fails_interna
             PackageSpec("core", version="0.5b0.dev0"),
             PackageSpec("api", deps=["core>=0.4b0,<0.5b0"]),
             PackageSpec("cli", deps=["core>=0.5b0.dev0"]),
+            PackageSpec("web", deps=["core==0.5b0.dev0"]),  # publish re-pins it: consistent
         ],
     )
     result = audit(pytester, root)
@@ -508,6 +509,8 @@ def test_a_specifier_admitting_the_dev_version_but_not_the_release_fails_interna
         "cli: 1 internal specifier admits the workspace and release versions"
         in (passed.props["message"])
     )
+    pinned = next(c for c in result.cases if c.subject == "web" and c.name == "internal-deps")
+    assert pinned.outcome == "passed", pinned.text
 
 
 def test_a_released_version_with_later_changes_must_be_bumped(
@@ -593,7 +596,8 @@ def test_a_dynamic_version_is_audited_like_a_static_one(
 # --------------------------------------------------------------------------- remote state
 
 
-def test_a_removed_remote_is_a_transient_failure(
+# Nothing changes by waiting for a remote that does not exist: fixable, not transient.
+def test_a_removed_remote_is_a_fixable_failure(
     pytester: pytest.Pytester, diamond_tree: Path
 ) -> None:
     remote = tree_remote(diamond_tree, "core")
@@ -602,13 +606,12 @@ def test_a_removed_remote_is_a_transient_failure(
         ("core", "target-branch-sync"), ("core", "branch")
     )
     for case in failed.values():
-        assert case.props["category"] == "transient"
-        assert "could not read the remote state of repository core" in case.props["message"]
-        assert "fetch from origin" in case.text and str(remote) in case.text
+        assert case.props["category"] == "fixable"
+        assert f"remote 'origin' of repository core is {remote}, which does not exist" in case.text
         assert "--release-offline" in case.props["fix"]
 
 
-def test_a_repository_without_the_remote_is_a_transient_failure(
+def test_a_repository_without_the_remote_is_a_fixable_failure(
     pytester: pytest.Pytester, diamond_tree: Path
 ) -> None:
     git(diamond_tree / "cli", "remote", "remove", "origin")
@@ -616,8 +619,8 @@ def test_a_repository_without_the_remote_is_a_transient_failure(
         ("cli", "target-branch-sync"), ("cli", "branch")
     )
     for case in failed.values():
-        assert case.props["category"] == "transient"
-        assert "no remote named 'origin'" in case.text
+        assert case.props["category"] == "fixable"
+        assert "repository cli has no remote named 'origin'" in case.text
 
 
 def test_offline_compares_against_remote_tracking_refs(
@@ -1024,12 +1027,12 @@ def test_a_new_internal_dependency_without_relocking_fails_lockfile(
     assert "api" in lock.text
 
 
-def test_a_removed_remote_under_xdist_is_fetched_once_and_transient(
+def test_a_removed_remote_under_xdist_is_fetched_once_and_fixable(
     pytester: pytest.Pytester, diamond_tree: Path
 ) -> None:
     shutil.rmtree(tree_remote(diamond_tree, "app"))
     failed = audit(pytester, diamond_tree, "-n", "2").expect_failures(
         ("app", "target-branch-sync"), ("app", "branch")
     )
-    assert {c.props["category"] for c in failed.values()} == {"transient"}
+    assert {c.props["category"] for c in failed.values()} == {"fixable"}
     assert len(list((diamond_tree / ".releaseplan").glob("fetch-*.json"))) == 1

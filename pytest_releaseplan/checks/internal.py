@@ -3,12 +3,15 @@ its release version (SPEC §3)."""
 
 from __future__ import annotations
 
-from packaging.version import Version
+import re
 
-from pytest_releaseplan import specifiers, tags
+from packaging.version import InvalidVersion, Version
+
+from pytest_releaseplan import specifiers, tags, versions
 from pytest_releaseplan.context import Context
 from pytest_releaseplan.errors import Category, CheckFailure
 from pytest_releaseplan.metadata import Dependency
+from pytest_releaseplan.publish import ledger
 from pytest_releaseplan.workspace import Package
 
 
@@ -17,13 +20,14 @@ def internal_deps(ctx: Context, pkg: Package) -> str:
     bad: list[str] = []
     checked = 0
     unjudged: list[str] = []
+    released = ledger.released_in_unfinished_run(ctx.settings.statedir)
     for dep in ws.internal(pkg):
         target = ws.by_name[dep.name]
         if target.release_version is None:
             unjudged.append(dep.name)  # VCS-versioned (nothing declared) or invalid (`version`)
             continue
         checked += 1
-        verdict = judge(dep, target, _last_release(ctx, target))
+        verdict = judge(dep, target, _last_release(ctx, target), released.get(dep.name))
         if verdict is not None:
             bad.append(verdict)
     if bad:
@@ -44,22 +48,34 @@ def internal_deps(ctx: Context, pkg: Package) -> str:
     return said
 
 
-def judge(dep: Dependency, target: Package, last_release: list[Version]) -> str | None:
-    """Why the specifier is wrong for `target`, or None (pure)."""
+def judge(
+    dep: Dependency,
+    target: Package,
+    last_release: list[Version],
+    released_in_run: Version | None = None,
+) -> str | None:
+    """Why the specifier is wrong for `target`, or None (pure).
+
+    An exact pin on the workspace's dev version (`== 1.45.0.dev`, common in uv workspaces) is
+    re-pinned to the release by publish, so it is consistent. A resumed release judges as the
+    uninterrupted run would: a dependency this unfinished run already released (and bumped)
+    is judged against the version it released.
+    """
     current, release = target.version, target.release_version
     assert current is not None and release is not None
     try:
+        if _consistent_for_publish(dep, current, released_in_run):
+            return None
         on_current = specifiers.admits(dep.specifier, current, poetry=dep.poetry)
         on_release = specifiers.admits(dep.specifier, release, poetry=dep.poetry)
         on_last = any(specifiers.admits(dep.specifier, v, poetry=dep.poetry) for v in last_release)
     except ValueError as exc:
         return f"{dep.raw!r} ({dep.group}): {exc}"
     at = f"at {target.relpath}"
-    if on_current and on_release:
+    if (on_current and on_release) or (not on_current and not on_release and on_last):
+        # on_last: a pin on the last release (as publish writes): installable, consistent
         return None
     if not on_current and not on_release:
-        if on_last:
-            return None  # a pin on the last release (as publish writes): installable, consistent
         return f"{dep.raw!r} ({dep.group}) excludes {dep.name} {current} (release {release}) {at}"
     if on_current:
         return (
@@ -70,6 +86,33 @@ def judge(dep: Dependency, target: Package, last_release: list[Version]) -> str 
         f"{dep.raw!r} ({dep.group}) excludes the workspace version {dep.name} {current} "
         f"(it admits the release version {release}) {at}"
     )
+
+
+def _consistent_for_publish(
+    dep: Dependency, current: Version, released_in_run: Version | None
+) -> bool:
+    pinned = exact_pin(dep.specifier, poetry=dep.poetry)
+    if released_in_run is not None:
+        if specifiers.admits(dep.specifier, released_in_run, poetry=dep.poetry):
+            return True
+        if pinned is not None and versions.release_of(pinned) == released_in_run:
+            return True  # publish re-pins it to the release, as the uninterrupted run did
+    return pinned is not None and pinned == current  # publish re-pins it to the release
+
+
+_EXACT = re.compile(r"\s*(?:===?)\s*(?P<v>[^\s,;*]+)\s*")
+_POETRY_EXACT = re.compile(r"\s*(?:==?)?\s*(?P<v>[0-9][^\s,;*|^~<>]*)\s*")
+
+
+def exact_pin(specifier: str, poetry: bool = False) -> Version | None:
+    """The version an exact pin names (`==1.0.0.dev0`; Poetry's bare `1.0.0.dev0`), else None."""
+    match = (_POETRY_EXACT if poetry else _EXACT).fullmatch(specifier)
+    if match is None:
+        return None
+    try:
+        return Version(match["v"])
+    except InvalidVersion:
+        return None
 
 
 def _count(n: int) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from packaging.version import Version
 
-from pytest_releaseplan import commits, gitops, lockfiles, relock, tags, versions
+from pytest_releaseplan import commits, lockfiles, relock, tags, versions
 from pytest_releaseplan.checks.internal import internal_deps
 from pytest_releaseplan.context import Context
 from pytest_releaseplan.errors import Category, CheckFailure, ConfigError
@@ -129,14 +129,15 @@ def lockfile(ctx: Context, pkg: Package) -> str:
                 [f"cd {pkg.path} && uv lock   # then commit the lockfile"],
             )
         return f"{pkg.name}: no lockfile"
-    if not gitops.is_tracked(pkg.repo, lock):
+    state = relock.git_state(ctx, pkg)
+    if state == "untracked":
         raise CheckFailure(
             f"{pkg.name}: lockfile {lock} is not tracked by git",
             Category.FIXABLE,
             [str(lock)],
             [f"git -C {pkg.repo} add {lock} && git -C {pkg.repo} commit -m 'Add lockfile'"],
         )
-    if gitops.is_modified(pkg.repo, lock):
+    if state == "modified":
         raise CheckFailure(
             f"{pkg.name}: lockfile {lock} has uncommitted changes",
             Category.FIXABLE,
@@ -146,10 +147,10 @@ def lockfile(ctx: Context, pkg: Package) -> str:
                 f"# or: git -C {pkg.repo} checkout -- {lock}"
             ],
         )
-    reasons = lockfiles.stale_reasons(ctx.workspace, pkg)
+    reasons = lockfiles.stale_reasons(ctx.workspace, pkg, cache_dir=ctx.statedir)
     if reasons and ctx.settings.fix:
         relock.relock(ctx, pkg, commit_message=f"chore: relock {pkg.name}")
-        reasons = lockfiles.stale_reasons(ctx.workspace, pkg)
+        reasons = lockfiles.stale_reasons(ctx.workspace, pkg, cache_dir=ctx.statedir)
         if not reasons:
             return f"{pkg.name}: relocked {lock.name} and committed it (--release-fix)"
     if reasons:

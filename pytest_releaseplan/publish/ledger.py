@@ -82,8 +82,12 @@ class Entry:
 
     @property
     def released(self) -> Version | None:
+        """The version this run put on the index, also when it was killed before recording
+        the outcome (the release is visible once `wait-index` passed)."""
         if self.outcome in RELEASED and self.released_version:
             return Version(self.released_version)
+        if self.release_version and self.passed("wait-index"):
+            return Version(self.release_version)
         return None
 
 
@@ -354,3 +358,13 @@ def interrupted_writes(state_dir: Path) -> set[Path]:
         return Ledger.of(state_dir).read().interrupted_writes()
     except LedgerError:
         return set()
+
+
+def released_in_unfinished_run(state_dir: Path) -> dict[str, Version]:
+    """What an unfinished (resumable) run already released: the checks judge a resumed run
+    as the uninterrupted one would. A finished run, no ledger or a corrupt one: nothing."""
+    try:
+        run = Ledger.of(state_dir).read()
+    except LedgerError:
+        return {}
+    return {} if run.finished else run.released_in_run()
