@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from packaging.version import Version
 
 from pytest_releaseplan import commits, lockfiles, relock, tags, versions
+from pytest_releaseplan.checks import ci_checkout
 from pytest_releaseplan.checks.internal import internal_deps
 from pytest_releaseplan.context import Context
 from pytest_releaseplan.errors import Category, CheckFailure, ConfigError
@@ -39,6 +40,14 @@ def version(ctx: Context, pkg: Package) -> str:
     release = versions.release_of(current)
     tag = ctx.workspace.tag_for(pkg, release)
     refs = ctx.refs(pkg.repo)
+    if f"refs/tags/{tag}" not in refs and ctx.view(pkg.repo).is_shallow():
+        # A shallow, tag-less checkout cannot tell whether the release exists: never guess.
+        raise ci_checkout.no_history(
+            ctx,
+            pkg.repo_relpath,
+            f"whether {pkg.name} {release} is already released",
+            [f"tag {tag} is not in this checkout"],
+        )
     if f"refs/tags/{tag}" not in refs:
         note = _other_form(ctx, pkg, release, tag, refs)
         read_only = "" if pkg.version_writable else f"; read-only ({pkg.version_source})"

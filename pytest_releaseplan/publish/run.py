@@ -35,7 +35,18 @@ def _publish(ctx: Context, pkg: Package, body: dict[str, Any]) -> str:
     ledger = Ledger.of(ctx.statedir, ctx.settings.dry_run)
     if pkg.release_version is None:
         body["outcome"] = "skipped"
-        pytest.skip(f"{pkg.name}: version comes from VCS tags; release it by tagging")
+        if pkg.version_error is not None:
+            pytest.skip(f"{pkg.name}: the version cannot be read (see {pkg.relpath}::version)")
+        pytest.skip(
+            f"{pkg.name}: version comes from VCS tags ({pkg.version_source}); release it by tagging"
+        )
+    if not pkg.version_writable:
+        body["outcome"] = "skipped"
+        pytest.skip(
+            f"{pkg.name}: only the build backend knows the version ({pkg.version_source}), so "
+            "publish cannot write it: declare it statically or in a version file "
+            "([tool.hatch.version] path, [tool.setuptools.dynamic] version.attr)"
+        )
     release = pkg.release_version
     try:
         reg = registry_of(ctx)
@@ -162,8 +173,7 @@ def _check_deselected_deps(
         if target.release_version is None:
             continue
         published = registry.published_versions(reg, dep.name)
-        poetry = dep.group.startswith("poetry")
-        if not any(specifiers.admits(dep.specifier, v, poetry=poetry) for v in published):
+        if not any(specifiers.admits(dep.specifier, v, poetry=dep.poetry) for v in published):
             seen = ", ".join(str(v) for v in sorted(published)) or "none"
             raise CheckFailure(
                 f"{pkg.name}: dependency {dep.name} was not published in this run and the index "
