@@ -75,7 +75,9 @@ class ReleaseItem(pytest.Item):
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, self.nodeid
+        # The domain is the item's own name: pytest's -v line is the node id with the domain
+        # replaced by itself with "." shown as "::" (".::x" would read "::::x").
+        return self.path, 0, self.name  # a line number: skip marks report the item's location
 
 
 class IdleItem(pytest.Item):
@@ -85,7 +87,9 @@ class IdleItem(pytest.Item):
     """
 
     def runtest(self) -> None:
-        """Never run: the worker plugin swallows it (see plugin.pytest_runtest_protocol)."""
+        """Never run: the worker plugin swallows it (see plugin.pytest_runtest_protocol).
+
+        It is appended after the worker announced its items, so no count includes it."""
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, NOOP_NAME

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from xdist.remote import Producer
-from xdist.report import report_collection_diff
-from xdist.workermanage import WorkerController, parse_tx_spec_config
+
+from pytest_releaseplan import compat
+
+if TYPE_CHECKING:
+    from xdist.workermanage import WorkerController
 
 Skip = tuple[str, str]
 """(node id, human reason) of an item skipped because a dependency did not succeed."""
+
+Gate = Callable[[Sequence[str]], Mapping[str, str]]
+"""Given the selected node ids, the ones that must not run at all: id -> reason."""
 
 NO_OUTCOME = "reported no outcome"
 _PASSED = "passed"
@@ -100,6 +105,15 @@ class DagPlan:
         self._pending.add(nodeid)
         self._ready.add(nodeid)
 
+    def block(self, nodeid: str, reason: str) -> list[Skip]:
+        """Skip a pending item before it starts, and its dependents; returns the skips."""
+        if nodeid not in self._pending or nodeid in self._running:
+            return []
+        self._pending.discard(nodeid)
+        self._ready.discard(nodeid)
+        self._skipped[nodeid] = reason
+        return [(nodeid, reason), *self._skip_dependents(nodeid, "skipped")]
+
     def skip_blocked(self) -> list[Skip]:
         """When nothing can ever become ready (a dependency cycle), skip what is left."""
         if self._running or self._ready or not self._pending:
@@ -162,10 +176,11 @@ class DagScheduling:
     """pytest-xdist scheduler: a ready item goes to an idle worker at once, one per worker.
 
     A worker runs an item only once the next index is queued behind it, so each dispatch
-    is `[item, noop]`: the worker's last collected no-op item waits at the end of its queue
-    (and never reports). Outcomes come from `record_outcome`, called by the plugin's
-    `pytest_runtest_logreport`; dependents of an item that did not succeed are never sent,
-    but reported through `on_skip(nodeid, reason)`.
+    is `[item, idle]`: the worker's idle item, at the index just past its announced
+    collection, waits at the end of its queue (and never reports). Outcomes come from
+    `record_outcome`, called by the plugin's `pytest_runtest_logreport`; dependents of an
+    item that did not succeed are never sent, but reported through `on_skip(nodeid, reason)`,
+    and so are the items `gate` refuses for the collection the workers selected.
     """
 
     def __init__(
@@ -173,16 +188,16 @@ class DagScheduling:
         config: pytest.Config | None,
         deps: Mapping[str, Collection[str]],
         priority: Mapping[str, float],
-        noop_id: str,
         on_skip: Callable[[str, str], None],
-        log: Producer | None = None,
+        log: Any = None,  # noqa: ANN401 - xdist's Producer
+        gate: Gate | None = None,
     ) -> None:
         self.config = config
-        self.numnodes = len(parse_tx_spec_config(config)) if config is not None else 0
-        self.log: Any = Producer("dagsched", enabled=False) if log is None else log.dagsched
+        self.numnodes = compat.configured_nodes(config) if config is not None else 0
+        self.log: Any = compat.scheduler_log(log, "dagsched")
         self._deps = deps
         self._priority = priority
-        self._noop_id = noop_id
+        self._gate = gate
         self._on_skip = on_skip
         self.node2collection: dict[WorkerController, list[str]] = {}
         self.node2running: dict[WorkerController, int | None] = {}
@@ -220,14 +235,21 @@ class DagScheduling:
         assert node not in self.node2running
         self.node2running[node] = None
 
-    def add_node_collection(self, node: WorkerController, collection: Sequence[str]) -> None:
+    def add_node_collection(
+        self,
+        node: WorkerController,
+        collection: Sequence[str],
+        group_names: object = None,
+    ) -> None:
+        """`group_names`: passed by pytest-xdist's main branch (after 3.8) for --dist
+        loadgroup; this scheduler orders by dependencies, not groups, and ignores it."""
         assert node in self.node2running
         if self.full_collection is not None and list(collection) != self.full_collection:
             # A late node (e.g. replacing a crashed one) that collected differently gets no work.
             other = next(iter(self.node2collection))
             self.log(
-                report_collection_diff(
-                    self.full_collection, collection, other.gateway.id, node.gateway.id
+                compat.collection_diff(
+                    self.full_collection, collection, compat.node_id(other), compat.node_id(node)
                 )
             )
             return
@@ -244,7 +266,9 @@ class DagScheduling:
         if item_index == self._noop_index or self.plan is None:
             return
         if self.node2running.get(node) != item_index:
-            self.log("ignoring completion of an item not running on", node.gateway.id, item_index)
+            self.log(
+                "ignoring completion of an item not running on", compat.node_id(node), item_index
+            )
             return
         self.node2running[node] = None
         self._skip(self.plan.complete(self._nodeid(item_index)))
@@ -281,20 +305,13 @@ class DagScheduling:
             self.log("**Different tests collected, aborting run**")
             self.collection_failed = True
             return
-        first, full = next(iter(self.node2collection.items()))
-        if self._noop_id not in full:
-            self._report_collection_error(
-                first.gateway.id,
-                f"worker {first.gateway.id} did not collect the scheduling item "
-                f"{self._noop_id}: is the releaseplan plugin active on the workers?",
-            )
-            self.collection_failed = True
-            return
+        full = next(iter(self.node2collection.values()))
         self.full_collection = full
         self._positions = {nodeid: i for i, nodeid in enumerate(full)}
-        self._noop_index = self._positions[self._noop_id]
-        items = [n for n in full if n != self._noop_id]
-        self.plan = DagPlan(items, self._deps, self._priority)
+        self._noop_index = len(full)
+        self.plan = DagPlan(full, self._deps, self._priority)
+        for nodeid, reason in (self._gate(full) if self._gate else {}).items():
+            self._skip(self.plan.block(nodeid, reason))
 
     def _dispatch(self) -> None:
         if self.plan is None:
@@ -325,10 +342,12 @@ class DagScheduling:
         (first, col), *others = self.node2collection.items()
         same = True
         for node, collection in others:
-            msg = report_collection_diff(col, collection, first.gateway.id, node.gateway.id)
+            msg = compat.collection_diff(
+                col, collection, compat.node_id(first), compat.node_id(node)
+            )
             if msg:
                 same = False
-                self._report_collection_error(node.gateway.id, msg)
+                self._report_collection_error(compat.node_id(node), msg)
         return same
 
     def _report_collection_error(self, nodeid: str, msg: str) -> None:

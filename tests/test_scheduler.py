@@ -4,9 +4,7 @@ from collections.abc import Mapping, Sequence
 
 import pytest
 
-from pytest_releaseplan.scheduler import NO_OUTCOME, DagPlan, DagScheduling, run_order
-
-NOOP = "releaseplan::noop"
+from pytest_releaseplan.scheduler import NO_OUTCOME, DagPlan, DagScheduling, Gate, run_order
 
 
 class MockGateway:
@@ -37,7 +35,8 @@ class MockNode:
 
 
 class Run:
-    """A scheduler over `items` (plus the no-op) on `workers` fake nodes."""
+    """A scheduler over `items` on `workers` fake nodes (each worker's idle item is at index
+    len(items), outside the announced collection)."""
 
     def __init__(
         self,
@@ -46,11 +45,16 @@ class Run:
         priority: Mapping[str, float] | None = None,
         workers: int = 1,
         config: pytest.Config | None = None,
+        gate: Gate | None = None,
     ) -> None:
-        self.collection = [*items, NOOP]
+        self.collection = list(items)
         self.skips: list[tuple[str, str]] = []
         self.sched = DagScheduling(
-            config, deps or {}, priority or {}, NOOP, lambda n, r: self.skips.append((n, r))
+            config,
+            deps or {},
+            priority or {},
+            lambda n, r: self.skips.append((n, r)),
+            gate=gate,
         )
         self.nodes = [MockNode(f"gw{i}") for i in range(workers)]
         for node in self.nodes:
@@ -68,7 +72,7 @@ class Run:
         return None if index is None else self.collection[index]
 
     def sent(self, node: MockNode) -> list[str]:
-        assert all(batch[1] == len(self.collection) - 1 for batch in node.sent)
+        assert all(batch[1] == len(self.collection) for batch in node.sent)
         return [self.collection[batch[0]] for batch in node.sent]
 
     def finish(self, node: MockNode, passed: bool = True, outcome: str = "failed") -> str:
@@ -307,7 +311,7 @@ def test_removing_an_idle_worker_returns_no_item_despite_the_queued_noop() -> No
     run = Run(["a"])
     (node,) = run.nodes
     run.finish(node)
-    run.sched.mark_test_complete(node, len(run.collection) - 1)  # type: ignore[arg-type]
+    run.sched.mark_test_complete(node, len(run.collection))  # type: ignore[arg-type]
     assert run.sched.tests_finished
     assert run.sched.remove_node(node) is None  # type: ignore[arg-type]
 
@@ -330,11 +334,11 @@ def test_tests_finished_waits_for_every_item_to_complete_or_be_skipped() -> None
 
 
 def test_it_is_not_finished_before_every_worker_collected() -> None:
-    sched = DagScheduling(None, {}, {}, NOOP, lambda n, r: None)
+    sched = DagScheduling(None, {}, {}, lambda n, r: None)
     node1, node2 = MockNode("gw0"), MockNode("gw1")
     sched.add_node(node1)  # type: ignore[arg-type]
     sched.add_node(node2)  # type: ignore[arg-type]
-    sched.add_node_collection(node1, ["a", NOOP])  # type: ignore[arg-type]
+    sched.add_node_collection(node1, ["a"])  # type: ignore[arg-type]
     assert not sched.collection_is_completed
     assert not sched.tests_finished
     assert not sched.has_pending
@@ -370,12 +374,12 @@ def test_it_reports_mismatched_collections_and_sends_nothing(pytester: pytest.Py
     config = pytester.parseconfig("--tx=2*popen")
     hook = CollectReports()
     config.pluginmanager.register(hook, "collect_reports")
-    sched = DagScheduling(config, {}, {}, NOOP, lambda n, r: None)
+    sched = DagScheduling(config, {}, {}, lambda n, r: None)
     node1, node2 = MockNode("gw0"), MockNode("gw1")
     sched.add_node(node1)  # type: ignore[arg-type]
     sched.add_node(node2)  # type: ignore[arg-type]
-    sched.add_node_collection(node1, ["a.py::test_1", NOOP])  # type: ignore[arg-type]
-    sched.add_node_collection(node2, ["a.py::test_2", NOOP])  # type: ignore[arg-type]
+    sched.add_node_collection(node1, ["a.py::test_1"])  # type: ignore[arg-type]
+    sched.add_node_collection(node2, ["a.py::test_2"])  # type: ignore[arg-type]
     sched.schedule()
     assert [r.nodeid for r in hook.reports] == ["gw1"]
     assert "Different tests were collected between gw0 and gw1" in str(hook.reports[0].longrepr)
@@ -387,21 +391,50 @@ def test_a_late_worker_with_a_different_collection_gets_no_work() -> None:
     run = Run(["a", "b"])
     late = MockNode("gw1")
     run.sched.add_node(late)  # type: ignore[arg-type]
-    run.sched.add_node_collection(late, ["b", "a", NOOP])  # type: ignore[arg-type]
+    run.sched.add_node_collection(late, ["b", "a"])  # type: ignore[arg-type]
     run.sched.schedule()
     assert late.sent == []
     assert run.running() == ["a"]
 
 
-def test_it_reports_workers_that_did_not_collect_the_noop_item(pytester: pytest.Pytester) -> None:
-    config = pytester.parseconfig("--tx=popen")
-    hook = CollectReports()
-    config.pluginmanager.register(hook, "collect_reports")
-    sched = DagScheduling(config, {}, {}, NOOP, lambda n, r: None)
+def test_it_accepts_the_group_names_newer_xdist_passes() -> None:
+    sched = DagScheduling(None, {}, {}, lambda n, r: None)
     node = MockNode("gw0")
     sched.add_node(node)  # type: ignore[arg-type]
-    sched.add_node_collection(node, ["a"])  # type: ignore[arg-type]
+    sched.add_node_collection(node, ["a"], group_names=["default"])  # type: ignore[arg-type]
     sched.schedule()
-    assert "did not collect the scheduling item releaseplan::noop" in str(hook.reports[0].longrepr)
-    assert node.sent == []
-    assert sched.tests_finished
+    assert node.sent == [[0, 1]]
+
+
+def test_plan_block_skips_an_item_and_its_dependents_before_they_start() -> None:
+    plan = DagPlan(["a", "b", "c"], {"b": ["a"], "c": ["b"]})
+    assert plan.block("a", "not selected") == [
+        ("a", "not selected"),
+        ("b", "dependency a did not succeed (skipped)"),
+        ("c", "dependency b did not succeed (skipped: a skipped)"),
+    ]
+    assert plan.finished
+    assert plan.skip_reason("a") == "not selected"
+
+
+def test_plan_block_leaves_a_running_item_alone() -> None:
+    plan = DagPlan(["a"], {})
+    plan.start("a")
+    assert plan.block("a", "too late") == []
+    assert plan.skip_reason("a") is None
+
+
+def test_gated_items_are_reported_skipped_and_never_sent() -> None:
+    def gate(selected: Sequence[str]) -> dict[str, str]:
+        return {"core::publish": "checks not selected"} if "core::check" not in selected else {}
+
+    deps = {"core::publish": ["core::check"], "app::publish": ["core::publish"]}
+    run = Run(["core::publish", "app::publish", "solo::publish"], deps, gate=gate)
+    assert run.skips == [
+        ("core::publish", "checks not selected"),
+        ("app::publish", "dependency core::publish did not succeed (skipped)"),
+    ]
+    (node,) = run.nodes
+    run.finish(node)
+    assert run.sent(node) == ["solo::publish"]
+    assert run.sched.tests_finished
