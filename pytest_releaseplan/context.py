@@ -28,6 +28,8 @@ class Context:
     worker: str = "main"
     _fetched: dict[str, FetchFailure | None] | None = None
     _views: dict[Path, RepoView] = field(default_factory=dict)
+    # Package formats bound to this context (ecosystems.of): one instance per process.
+    ecosystems: dict[str, object] = field(default_factory=dict)
 
     def view(self, repo: Path) -> RepoView:
         if repo not in self._views:

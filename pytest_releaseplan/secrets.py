@@ -14,6 +14,7 @@ SECRET_ENV = (
     "PYPI_TOKEN",
     "UV_PUBLISH_TOKEN",
     "UV_PUBLISH_PASSWORD",
+    "NPM_TOKEN",
 )
 MASK = "***"
 _registered: set[str] = set()

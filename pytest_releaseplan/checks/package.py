@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from packaging.version import Version
 
-from pytest_releaseplan import commits, lockfiles, relock, tags, versions
+from pytest_releaseplan import commits, ecosystems, relock, tags, versions
 from pytest_releaseplan.checks import ci_checkout
 from pytest_releaseplan.checks.internal import internal_deps
 from pytest_releaseplan.context import Context
@@ -156,10 +156,10 @@ def lockfile(ctx: Context, pkg: Package) -> str:
                 f"# or: git -C {pkg.repo} checkout -- {lock}"
             ],
         )
-    reasons = lockfiles.stale_reasons(ctx.workspace, pkg, cache_dir=ctx.statedir)
+    reasons = ecosystems.of(ctx, pkg).lock_stale_reasons(pkg)
     if reasons and ctx.settings.fix:
         relock.relock(ctx, pkg, commit_message=f"chore: relock {pkg.name}")
-        reasons = lockfiles.stale_reasons(ctx.workspace, pkg, cache_dir=ctx.statedir)
+        reasons = ecosystems.of(ctx, pkg).lock_stale_reasons(pkg)
         if not reasons:
             return f"{pkg.name}: relocked {lock.name} and committed it (--release-fix)"
     if reasons:

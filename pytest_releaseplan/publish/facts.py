@@ -6,41 +6,24 @@ both call `gather`, so what the plan says is what publish does.
 
 from __future__ import annotations
 
-from pytest_releaseplan import commits, gitops, registry, tags
+from pytest_releaseplan import commits, gitops, tags
 from pytest_releaseplan.context import Context
-from pytest_releaseplan.errors import Category, CheckFailure, ConfigError
+from pytest_releaseplan.ecosystems import Ecosystem
+from pytest_releaseplan.errors import Category, CheckFailure
 from pytest_releaseplan.process import ProcessError
 from pytest_releaseplan.publish import decide
 from pytest_releaseplan.publish.ledger import RunState
 from pytest_releaseplan.workspace import Package
 
 
-def registry_of(ctx: Context) -> registry.Registry:
-    cfg = ctx.config
-    if not cfg.registry:
-        raise CheckFailure(
-            "no registry configured: publish refuses to guess where to upload",
-            Category.FIXABLE,
-            [f"config: {cfg.source}"],
-            [
-                'set `registry = "https://upload.example/legacy/"` (or "file:DIR") in [tool.releaseplan], '
-                "or pass --release-registry URL"
-            ],
-        )
-    try:
-        return registry.parse_registry(cfg.registry, cfg.index_url, ctx.workspace.root)
-    except ConfigError as exc:
-        raise CheckFailure(str(exc), Category.FIXABLE, [], ["fix `registry`/`index-url`"]) from None
-
-
-def gather(ctx: Context, pkg: Package, reg: registry.Registry, run: RunState) -> decide.Facts:
+def gather(ctx: Context, pkg: Package, eco: Ecosystem, run: RunState) -> decide.Facts:
     release = pkg.release_version
     if release is None:
         return decide.Facts(pkg.name, None, "", tagged=False, on_index=False)
     tag = ctx.workspace.tag_for(pkg, release)
     refs = gitops.refs(pkg.repo)
     tagged = f"refs/tags/{tag}" in refs
-    on_index = release in registry.published_versions(reg, pkg.name)
+    on_index = release in eco.published_versions(pkg)
     previous = tags.last_release_before(ctx.workspace, pkg, refs, release)
     changed = (
         None

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pytest_releaseplan import gitops, names, registry
+from pytest_releaseplan import ecosystems, gitops, names
 from pytest_releaseplan.context import Context
 from pytest_releaseplan.errors import CheckFailure, ConfigError
 from pytest_releaseplan.process import ProcessError
-from pytest_releaseplan.publish.facts import registry_of
 from pytest_releaseplan.publish.ledger import Ledger
 
 
@@ -22,8 +21,8 @@ def mark_completed(ctx: Context, raw_name: str) -> str:
     if release is None:
         raise ConfigError(f"{name}: version comes from VCS tags; nothing to mark")
     try:
-        reg = registry_of(ctx)
-        on_index = release in registry.published_versions(reg, name)
+        eco = ecosystems.of(ctx, pkg)
+        on_index = release in eco.published_versions(pkg)
     except CheckFailure as exc:
         raise ConfigError(f"{name}: cannot verify the index: {exc.what}") from None
     tag = ctx.workspace.tag_for(pkg, release)
@@ -33,7 +32,7 @@ def mark_completed(ctx: Context, raw_name: str) -> str:
         raise ConfigError(f"{name}: cannot read the remote's tags: {exc.render()}") from None
     missing = []
     if not on_index:
-        missing.append(f"{name} {release} is not on the index {reg.display_index}")
+        missing.append(f"{name} {release} is not on the index {eco.target()}")
     if f"refs/tags/{tag}" not in remote_tags:
         missing.append(f"tag {tag} is not on remote {ctx.config.remote}")
     if missing:

@@ -6,20 +6,15 @@ The `verify_*` functions are pure over what `gather` read, cargo-release style.
 
 from __future__ import annotations
 
-import importlib.metadata
-import os
 import shlex
 import shutil
-import sys
 import tomllib
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.requirements import InvalidRequirement, Requirement
-
-from pytest_releaseplan import gitops, registry
+from pytest_releaseplan import gitops
 from pytest_releaseplan.context import Context
+from pytest_releaseplan.ecosystems import Ecosystem
 from pytest_releaseplan.errors import Category, CheckFailure
 from pytest_releaseplan.process import ProcessError
 from pytest_releaseplan.publish import decide
@@ -40,12 +35,11 @@ class World:
     local_tag_commit: str | None = None  # the commit the local release tag points at
     remote_error: str | None = None
     tagged_version: str | None = None  # the static version the release tag's commit declares
-    missing_tools: list[str] = field(default_factory=list)  # "what: why"
-    credentials: bool = True
+    format_problems: list[tuple[str, str]] = field(default_factory=list)  # the ecosystem's
 
 
-def verify(ctx: Context, pkg: Package, decision: decide.Decision, reg: registry.Registry) -> None:
-    problems, fixes = check(ctx, pkg, decision, gather(ctx, pkg, decision, reg))
+def verify(ctx: Context, pkg: Package, decision: decide.Decision, eco: Ecosystem) -> None:
+    problems, fixes = check(ctx, pkg, decision, gather(ctx, pkg, decision, eco))
     if problems:
         raise CheckFailure(
             f"{pkg.name}: preflight failed before anything was changed",
@@ -110,16 +104,10 @@ def check(
             f"git -C {repo} show {_tag(ctx, pkg)} --stat   # find out what made it; if it is wrong, "
             f"remove it (git -C {repo} tag -d {_tag(ctx, pkg)}) and rerun"
         )
-    for tool in world.missing_tools:
-        problems.append(f"missing: {tool}")
-    if world.missing_tools:
-        fixes.append("install what is missing (or set `lock-command`/`build`), then rerun")
-    if "upload" in decision.steps and not world.credentials and not ctx.settings.dry_run:
-        problems.append(
-            "no credentials for the registry: TWINE_USERNAME/TWINE_PASSWORD are not set, the "
-            "URL has none, and no trusted-publishing token can be requested"
-        )
-        fixes.append("export TWINE_USERNAME=__token__ TWINE_PASSWORD=<token>   # then rerun")
+    for problem, fix in world.format_problems:
+        problems.append(problem)
+        if fix not in fixes:
+            fixes.append(fix)
     return problems, fixes
 
 
@@ -128,7 +116,7 @@ def _tag(ctx: Context, pkg: Package) -> str:
     return ctx.workspace.tag_for(pkg, pkg.release_version)
 
 
-def gather(ctx: Context, pkg: Package, decision: decide.Decision, reg: registry.Registry) -> World:
+def gather(ctx: Context, pkg: Package, decision: decide.Decision, eco: Ecosystem) -> World:
     world = World()
     steps = set(decision.steps)
     if steps & WRITING_STEPS:
@@ -145,8 +133,7 @@ def gather(ctx: Context, pkg: Package, decision: decide.Decision, reg: registry.
         if decision.action == decide.COMPLETE_UPLOAD:
             world.local_tag_commit = _local_tag(pkg.repo, tag)
             world.tagged_version = _static_version_at(pkg, tag)
-    world.missing_tools = missing_tools(ctx, pkg, steps)
-    world.credentials = reg.is_directory or has_credentials(reg, os.environ)
+    world.format_problems = eco.preflight(pkg, steps)
     return world
 
 
@@ -199,95 +186,3 @@ def _static_version_at(pkg: Package, tag: str) -> str | None:
     if isinstance(poetry, dict) and isinstance(poetry.get("version"), str):
         return str(poetry["version"])
     return None
-
-
-def has_credentials(reg: registry.Registry, env: Mapping[str, str]) -> bool:
-    if all(env.get(k) for k in CREDENTIAL_ENV):
-        return True
-    if env.get(OIDC_ENV):
-        return True  # twine's trusted publishing asks GitHub for a token
-    target = getattr(reg, "target", "")
-    if "@" in target.split("//", 1)[-1].split("/", 1)[0]:
-        return True  # user:password in the URL
-    if (Path.home() / ".pypirc").is_file():
-        return True
-    return _keyring_has(getattr(reg, "target", ""))
-
-
-def _keyring_has(url: str) -> bool:
-    """twine also reads the keyring; a backend that fails or is absent counts as no entry."""
-    try:
-        import keyring
-
-        return keyring.get_credential(url, None) is not None
-    except Exception:  # any keyring backend failure means: not usable here
-        return False
-
-
-def missing_tools(ctx: Context, pkg: Package, steps: set[str]) -> list[str]:
-    """Executables and build requirements the steps will need, and do not have."""
-    out: list[str] = []
-    cfg = ctx.config
-    relocking = (
-        "update-internal-deps" in steps and pkg.lockfile is not None and cfg.lockfile != "ignore"
-    )
-    if relocking and pkg.lockfile is not None:
-        from pytest_releaseplan import relock
-
-        lock_argv = relock.command(ctx, pkg.lockfile)
-        if lock_argv and _which(lock_argv[0]) is None:
-            out.append(f"{lock_argv[0]} (to relock {pkg.lockfile.name}: {shlex.join(lock_argv)})")
-    if "check" in steps and cfg.check and _which(cfg.check[0]) is None:
-        out.append(f"{cfg.check[0]} (the `check` command)")
-    if steps & {"build", "build-from-tag"}:
-        argv = list(cfg.build)
-        if argv and _which(argv[0]) is None:
-            out.append(f"{argv[0]} (the `build` command)")
-        elif argv[:3] == ["{python}", "-m", "build"] and not _installed("build"):
-            out.append("the `build` package in this Python (pip install build)")
-        if "--no-isolation" in argv or "-n" in argv:
-            out += [
-                f"{req} (required by [build-system] of {pkg.pyproject}; building without isolation)"
-                for req in _unmet_build_requires(pkg.pyproject)
-            ]
-    return out
-
-
-def _which(program: str) -> str | None:
-    if program == "{python}":
-        return sys.executable
-    return shutil.which(program)
-
-
-def _installed(dist: str) -> bool:
-    try:
-        importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return False
-    return True
-
-
-def _unmet_build_requires(pyproject: Path) -> list[str]:
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []  # the discovery and version checks report an unreadable pyproject
-    system = data.get("build-system")
-    requires = system.get("requires", []) if isinstance(system, dict) else []
-    unmet: list[str] = []
-    for raw in requires if isinstance(requires, list) else []:
-        try:
-            req = Requirement(str(raw))
-        except InvalidRequirement:
-            unmet.append(str(raw))
-            continue
-        if req.marker is not None and not req.marker.evaluate():
-            continue
-        try:
-            have = importlib.metadata.version(req.name)
-        except importlib.metadata.PackageNotFoundError:
-            unmet.append(str(req))
-            continue
-        if req.specifier and not req.specifier.contains(have, prereleases=True):
-            unmet.append(f"{req} (installed: {have})")
-    return unmet

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pytest_releaseplan import plan
+from pytest_releaseplan import ecosystems, plan
 from pytest_releaseplan.context import Context
 from pytest_releaseplan.errors import CheckFailure
 from pytest_releaseplan.publish import decide, facts
@@ -35,7 +35,7 @@ def preview(ctx: Context) -> Preview:
     )
     lines = [f"Release plan for {ws.root}:", f"registry: {registry_line}"]
     try:
-        reg = facts.registry_of(ctx)
+        ecosystems.of(ctx, ws.packages[0]).target() if ws.packages else None
     except CheckFailure as exc:
         return Preview([*lines, f"  nothing can be published: {exc.what}"], 0)
     try:
@@ -49,7 +49,7 @@ def preview(ctx: Context) -> Preview:
     for i, pkg in enumerate(plan.publish_order(ws), 1):
         current = pkg.version_text or "(vcs)"
         try:
-            decision = decide.decide(facts.gather(ctx, pkg, reg, run))
+            decision = decide.decide(facts.gather(ctx, pkg, ecosystems.of(ctx, pkg), run))
             what = decision.why
             changes += decision.runs
         except CheckFailure as exc:

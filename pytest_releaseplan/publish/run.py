@@ -11,16 +11,15 @@ from typing import Any
 import pytest
 from packaging.version import Version
 
-from pytest_releaseplan import faults, gitops, registry, specifiers
+from pytest_releaseplan import ecosystems, faults, gitops, specifiers
 from pytest_releaseplan.context import Context
+from pytest_releaseplan.ecosystems import Ecosystem
 from pytest_releaseplan.errors import Category, CheckFailure
 from pytest_releaseplan.publish import decide, facts, preflight, steps
 from pytest_releaseplan.publish.ledger import Ledger
 from pytest_releaseplan.publish.steps import Job
 from pytest_releaseplan.report import iso
 from pytest_releaseplan.workspace import Package
-
-registry_of = facts.registry_of  # kept for callers of the first layout
 
 
 def publish(ctx: Context, pkg: Package, props: list[tuple[str, object]]) -> str:
@@ -49,14 +48,15 @@ def _publish(ctx: Context, pkg: Package, body: dict[str, Any]) -> str:
         )
     release = pkg.release_version
     try:
-        reg = registry_of(ctx)
+        eco = ecosystems.of(ctx, pkg)
+        eco.target()  # no registry configured, or an invalid one: say so before anything
         # Read once: the dependencies this item waited for have finished and recorded already.
         run = ledger.read()
         released_in_run = run.released_in_run()
-        _check_deselected_deps(ctx, pkg, reg, released_in_run)
-        decision = decide.decide(facts.gather(ctx, pkg, reg, run))
+        _check_deselected_deps(ctx, pkg, released_in_run)
+        decision = decide.decide(facts.gather(ctx, pkg, eco, run))
         if decision.runs:
-            preflight.verify(ctx, pkg, decision, reg)
+            preflight.verify(ctx, pkg, decision, eco)
     except CheckFailure as exc:
         if not ctx.settings.dry_run:
             ledger.failed_before_steps(pkg.name, release, exc)
@@ -66,7 +66,7 @@ def _publish(ctx: Context, pkg: Package, body: dict[str, Any]) -> str:
         body["outcome"] = decision.outcome
         ledger.finished(pkg.name, release, decision.outcome, decision.version)
         return f"{pkg.name} {decision.version}: {decision.why}"
-    job = _job(ctx, pkg, release, reg, ledger, released_in_run)
+    job = _job(ctx, pkg, release, eco, ledger, released_in_run)
     entry = run.packages.get(pkg.name)
     if entry is not None and entry.writing and entry.release_version == str(release):
         job.interrupted_step = entry.step
@@ -85,7 +85,7 @@ def _job(
     ctx: Context,
     pkg: Package,
     release: Version,
-    reg: registry.Registry,
+    eco: Ecosystem,
     ledger: Ledger,
     raise_to: dict[str, Version],
 ) -> Job:
@@ -97,7 +97,7 @@ def _job(
         pkg=pkg,
         release=release,
         tag=ctx.workspace.tag_for(pkg, release),
-        registry=reg,
+        eco=eco,
         raise_to=raise_to,
         scratch=scratch,
         dry_run=ctx.settings.dry_run,
@@ -161,9 +161,7 @@ def _drop_unpushed_tag(job: Job, exc: CheckFailure) -> None:
     )
 
 
-def _check_deselected_deps(
-    ctx: Context, pkg: Package, reg: registry.Registry, done: dict[str, Version]
-) -> None:
+def _check_deselected_deps(ctx: Context, pkg: Package, done: dict[str, Version]) -> None:
     """A dependency not published in this run must already be on the index in some version
     its specifier admits; otherwise dependents would resolve nothing (SPEC §4)."""
     for dep in ctx.workspace.internal(pkg):
@@ -172,13 +170,14 @@ def _check_deselected_deps(
         target = ctx.workspace.by_name[dep.name]
         if target.release_version is None:
             continue
-        published = registry.published_versions(reg, dep.name)
+        eco = ecosystems.of(ctx, target)
+        published = eco.published_versions(target)
         if not any(specifiers.admits(dep.specifier, v, poetry=dep.poetry) for v in published):
             seen = ", ".join(str(v) for v in sorted(published)) or "none"
             raise CheckFailure(
                 f"{pkg.name}: dependency {dep.name} was not published in this run and the index "
                 f"has no version that {dep.raw!r} admits",
                 Category.FIXABLE,
-                [f"index: {reg.display_index}", f"{dep.name} versions there: {seen}"],
+                [f"registry: {eco.target()}", f"{dep.name} versions there: {seen}"],
                 [f"publish {dep.name} first: pytest --release-publish -k {dep.name}"],
             )

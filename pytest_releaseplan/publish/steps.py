@@ -7,28 +7,21 @@ import shlex
 import shutil
 import sys
 import tarfile
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.parser import HeaderParser
 from pathlib import Path
-from typing import Any
 
-from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 from packaging.version import Version
 
 from pytest_releaseplan import (
     commits,
-    edits,
     gitops,
-    metadata,
     process,
-    registry,
-    relock,
     retry,
     versions,
 )
 from pytest_releaseplan.context import Context
+from pytest_releaseplan.ecosystems import Ecosystem
 from pytest_releaseplan.errors import Category, CheckFailure
 from pytest_releaseplan.workspace import Package
 
@@ -42,7 +35,7 @@ class Job:
     pkg: Package
     release: Version
     tag: str
-    registry: registry.Registry
+    eco: Ecosystem
     raise_to: dict[str, Version]  # internal dependency -> released version (state of this run)
     scratch: Path
     dry_run: bool
@@ -69,33 +62,33 @@ def _g(job: Job) -> str:
 
 
 def update_internal_deps(job: Job) -> None:
-    pkg = job.pkg
-    target = job.source / "pyproject.toml" if job.source else pkg.pyproject
+    pkg, eco = job.pkg, job.eco
+    target = eco.manifest(pkg, job.source or pkg.path)
+    manifest = eco.manifest(pkg, pkg.path)
     text = target.read_text(encoding="utf-8")
     released = {
         n: v
         for n, v in job.raise_to.items()
         if n in {d.name for d in job.ctx.workspace.internal(pkg)}
     }
-    new_text, changes = edits.rewrite_dependencies(text, released, force=True)
-    job.notes += [f"{c.group}: {c.old!r} -> {c.new!r}" for c in changes]
+    new_text, changes = eco.raise_internal(text, released)
+    job.notes += changes
     if job.dry_run:
         if changes:
             target.write_text(new_text, encoding="utf-8")  # the scratch copy only
             if pkg.lockfile is not None:
-                argv = " ".join(relock.command(job.ctx, pkg.lockfile))
-                job.notes.append(f"would relock {pkg.lockfile} with {argv}")
+                job.notes.append(f"would relock {pkg.lockfile} with {shlex.join(eco.relock_argv(pkg))}")
         return
     relocking = pkg.lockfile is not None and job.ctx.config.lockfile != "ignore"
-    paths = [pkg.pyproject] + ([pkg.lockfile] if relocking and pkg.lockfile else [])
+    paths = [manifest] + ([pkg.lockfile] if relocking and pkg.lockfile else [])
     if changes:
         job.mark_writing(paths)
-        pkg.pyproject.write_text(new_text, encoding="utf-8")
+        manifest.write_text(new_text, encoding="utf-8")
     # Files left modified by an interrupted run of *this* step are ours to finish; those of a
     # later step (set-version) are committed by that step, under its own message.
     ours = bool(changes) or job.interrupted_step == "update-internal-deps"
-    if relocking and ours and (changes or gitops.is_modified(job.repo, pkg.pyproject)):
-        relock.relock(job.ctx, pkg, commit_message=None)
+    if relocking and ours and (changes or gitops.is_modified(job.repo, manifest)):
+        eco.relock(pkg)
     if ours:
         _commit_dirty(job, paths, commits.raise_deps(pkg.name))
     if not changes:
@@ -136,55 +129,19 @@ def _commit_refused(job: Job, exc: process.ProcessError) -> CheckFailure:
     )
 
 
-def _version_files(pkg: Package, base: Path) -> list[Path]:
-    files = (
-        {base / "pyproject.toml"}
-        if any(loc.kind in {"project", "poetry"} for loc in pkg.locations)
-        else set()
-    )
-    files |= {
-        base / loc.path.relative_to(pkg.path)
-        for loc in pkg.locations
-        if loc.kind in {"file", "plain"}
-    }
-    return sorted(files)
-
-
-def _write_version(pkg: Package, base: Path, version: str) -> list[Path]:
-    """Write `version` to every place the package declares it; return the files written."""
-    written: list[Path] = []
-    pyproject_kinds = [loc.kind for loc in pkg.locations if loc.kind in {"project", "poetry"}]
-    if pyproject_kinds:
-        path = base / "pyproject.toml"
-        text = path.read_text(encoding="utf-8")
-        new = edits.set_project_version(text, version, pyproject_kinds)
-        if new != text:
-            path.write_text(new, encoding="utf-8")
-            written.append(path)
-    for loc in pkg.locations:
-        if loc.kind in {"file", "plain"}:
-            path = base / loc.path.relative_to(pkg.path)
-            text = path.read_text(encoding="utf-8")
-            new = metadata.replace_file_version(loc, text, version)
-            if new != text:
-                path.write_text(new, encoding="utf-8")
-                written.append(path)
-    return written
-
-
 def set_version(job: Job) -> None:
     base = job.source or job.pkg.path
     if job.dry_run:
-        _write_version(job.pkg, base, str(job.release))
+        job.eco.write_version(job.pkg, base, str(job.release))
         job.notes.append(
             f"would commit {commits.release(job.pkg.name, job.release)!r} and tag {job.tag}"
         )
         return
     if f"refs/tags/{job.tag}" in gitops.refs(job.repo):
         return  # done before a crash: the tag is the last thing this step makes
-    files = _version_files(job.pkg, base)
+    files = job.eco.version_files(job.pkg, base)
     job.mark_writing(files)
-    _write_version(job.pkg, base, str(job.release))
+    job.eco.write_version(job.pkg, base, str(job.release))
     message = commits.release(job.pkg.name, job.release)
     _commit_dirty(job, files, message)
     with job.ctx.repo_lock(job.repo):
@@ -245,72 +202,21 @@ def _build(job: Job) -> None:
     dist = job.scratch / "dist"
     shutil.rmtree(dist, ignore_errors=True)
     dist.mkdir(parents=True)
-    cwd = job.source or job.pkg.path
-    argv = [_fill(a, job, cwd) for a in job.ctx.config.build]
-    try:
-        process.run(argv, cwd=cwd, timeout=BUILD_TIMEOUT)
-    except process.ProcessError as exc:
-        raise CheckFailure(
-            f"{job.pkg.name}: building {job.release} failed",
-            Category.BLOCKING,
-            [exc.render()],
-            [f"cd {cwd} && {' '.join(argv)}   # reproduce, fix, rerun"],
-        ) from None
-    job.files = sorted(p for p in dist.iterdir() if p.suffix in {".whl", ".gz", ".zip"})
-    verify_dist(job)
+    job.files = job.eco.build(job.pkg, job.source or job.pkg.path, dist, job.release)
     job.notes += [f"built {p.name}" for p in job.files]
-
-
-def verify_dist(job: Job) -> None:
-    problems: list[str] = []
-    if not job.files:
-        problems.append(f"the build wrote no wheel or sdist into {job.scratch / 'dist'}")
-    for path in job.files:
-        name, version = _dist_identity(path)
-        if canonicalize_name(name) != job.pkg.name or Version(str(version)) != job.release:
-            problems.append(
-                f"{path.name}: metadata says {name} {version}, expected {job.pkg.name} {job.release}"
-            )
-    if problems:
-        raise CheckFailure(
-            f"{job.pkg.name}: the built files do not match the release",
-            Category.BLOCKING,
-            problems,
-            [f"check the build configuration of {job.pkg.pyproject}"],
-        )
-
-
-def _dist_identity(path: Path) -> tuple[str, Any]:
-    if path.suffix == ".whl":
-        name, version, _, _ = parse_wheel_filename(path.name)
-        with zipfile.ZipFile(path) as zf:
-            meta = next((n for n in zf.namelist() if n.endswith(".dist-info/METADATA")), None)
-            if meta is not None:
-                headers = HeaderParser().parsestr(zf.read(meta).decode("utf-8", "replace"))
-                return headers["Name"], headers["Version"]
-        return str(name), version
-    name, version = parse_sdist_filename(path.name)
-    return str(name), version
 
 
 def upload(job: Job) -> None:
     if job.dry_run:
-        job.notes += [f"would upload {p.name} to {job.registry.display_target}" for p in job.files]
+        job.notes += [f"would upload {p.name} to {job.eco.target()}" for p in job.files]
         return
-    result = registry.upload(
-        job.registry, job.files, retries=job.ctx.config.retries, timeout=job.ctx.config.timeout
-    )
-    job.notes += [f"uploaded {n}" for n in result.uploaded] + [
-        f"already on the index: {n}" for n in result.skipped
-    ]
+    job.notes += job.eco.upload(job.pkg, job.files)
 
 
 def wait_index(job: Job) -> None:
     if job.dry_run:
         return
-    job.wait_s = registry.wait_visible(
-        job.registry, job.pkg.name, job.release, timeout=job.ctx.config.index_wait
-    )
+    job.wait_s = job.eco.wait_visible(job.pkg, job.release)
 
 
 def push(job: Job) -> None:
@@ -393,9 +299,9 @@ def next_version(job: Job) -> None:
     if job.dry_run:
         job.notes.append(f"would set the version to {following}, commit and push")
         return
-    files = _version_files(job.pkg, job.pkg.path)
+    files = job.eco.version_files(job.pkg, job.pkg.path)
     job.mark_writing(files)
-    _write_version(job.pkg, job.pkg.path, str(following))
+    job.eco.write_version(job.pkg, job.pkg.path, str(following))
     _commit_dirty(job, files, commits.next_version(job.pkg.name, following))
     with job.ctx.repo_lock(job.repo):
         _push(job, [f"refs/heads/{job.branch}:refs/heads/{job.branch}"])
