@@ -43,6 +43,24 @@ def acquire_run_lock(state: Path, packages: list[str]) -> FileLock:
     return lock
 
 
+def running(state: Path) -> dict[str, object] | None:
+    """The publish that holds this workspace's run lock now (`run.json`), or None."""
+    if not (state / RUN_LOCK).exists():
+        return None
+    lock = FileLock(str(state / RUN_LOCK), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        info = statedir.read_json(state / RUN_INFO)
+        return info if isinstance(info, dict) else {}
+    lock.release()
+    return None
+
+
+def describe(info: dict[str, object]) -> str:
+    return f"pid {info.get('pid', '?')} on {info.get('host', '?')}, since {info.get('started', '?')}"
+
+
 def interactive(started_on_a_terminal: bool) -> bool:
     return started_on_a_terminal and not os.environ.get("CI")
 

@@ -154,6 +154,14 @@ def test_a_second_run_is_refused_at_once_naming_the_first(
         assert second.returncode == 4, second.stdout + second.stderr
         assert f"pid {first.pid}" in second.stdout + second.stderr
         assert "--release-status" in second.stdout + second.stderr
+        status = subprocess.run(
+            [sys.executable, "-m", "pytest", "--release-root", str(root), f"--rootdir={root}",
+             "-p", "no:cacheprovider", "--release-status"],
+            cwd=root, text=True, capture_output=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert status.returncode == 0, status.stdout
+        assert f"a publish is running now: pid {first.pid}" in status.stdout
+        assert "rerun the same command" not in status.stdout
     finally:
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()

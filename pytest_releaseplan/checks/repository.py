@@ -7,9 +7,7 @@ import shlex
 from collections.abc import Callable
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
-from pytest_releaseplan import ci, commits, gitops, safety, statedir
+from pytest_releaseplan import ci, commits, gitops, safety
 from pytest_releaseplan.checks import ci_checkout
 from pytest_releaseplan.context import Context
 from pytest_releaseplan.errors import Category, CheckFailure
@@ -30,21 +28,10 @@ def _git(path: Path, *args: str) -> str:
 
 def publish_running(ctx: Context) -> str | None:
     """In an audit: the publish of this workspace that holds the run lock now, if any."""
-    state_dir = ctx.settings.statedir
-    if ctx.settings.mode != "audit" or not (state_dir / safety.RUN_LOCK).exists():
+    if ctx.settings.mode != "audit":
         return None
-    lock = FileLock(str(state_dir / safety.RUN_LOCK), timeout=0)
-    try:
-        lock.acquire()
-    except Timeout:
-        info = statedir.read_json(state_dir / safety.RUN_INFO)
-        info = info if isinstance(info, dict) else {}
-        return (
-            f"pid {info.get('pid', '?')} on {info.get('host', '?')}, "
-            f"since {info.get('started', '?')}"
-        )
-    lock.release()
-    return None
+    info = safety.running(ctx.settings.statedir)
+    return None if info is None else safety.describe(info)
 
 
 def _unless_publishing(check: Callable[[Context, str], str]) -> Callable[[Context, str], str]:
@@ -77,7 +64,8 @@ def clean_worktree(ctx: Context, rel: str) -> str:
     st = ctx.view(path).status()
     changes = st.changes
     job_made = [c for c in changes if ci.is_job_made(path, c)] if ctx.ci else []
-    changes = [c for c in changes if c not in job_made]
+    ours = _released_submodules(ctx, path, changes)
+    changes = [c for c in changes if c not in job_made and c not in ours]
     problems: list[str] = []
     fix: list[str] = []
     if st.operation:
@@ -105,6 +93,15 @@ def clean_worktree(ctx: Context, rel: str) -> str:
         made = ", ".join(c[3:] for c in job_made)
         return f"{rel}: clean (untracked {made} made by the CI job)"
     return f"{rel}: clean"
+
+
+def _released_submodules(ctx: Context, path: Path, changes: list[str]) -> list[str]:
+    """In publish mode: submodule pointers moved because a workspace repository inside this
+    one was released in this run (its commits are ours; the pointer is the parent's to bump)."""
+    if ctx.settings.mode != "publish":
+        return []
+    inner = {p.resolve() for p in ctx.workspace.repositories.values()} - {path.resolve()}
+    return [c for c in changes if c[:2] == ".M" and (path / c[3:]).resolve() in inner]
 
 
 def _interrupted_release_writes(ctx: Context, path: Path, changes: list[str]) -> int:

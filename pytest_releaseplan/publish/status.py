@@ -4,11 +4,29 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from pytest_releaseplan import safety
 from pytest_releaseplan.publish.ledger import Ledger, RunState
 
 
 def render(ledger: Ledger) -> str:
-    return render_state(ledger.read(), str(ledger.path))
+    run = ledger.read()
+    text = render_state(run, str(ledger.path))
+    info = safety.running(ledger.path.parent)
+    if info is None:
+        return text
+    going = [
+        f"{name} {entry.step}"
+        for name, entry in sorted(run.packages.items())
+        if entry.step and entry.steps.get(entry.step) == "started"
+    ]
+    return "\n".join(
+        [
+            f"a publish is running now: {safety.describe(info)}",
+            f"  steps in progress: {', '.join(going) or 'none (checks or waiting)'}",
+            "  wait for it, or stop it with `pytest --release-abort`",
+            text.replace("unfinished — rerun the same command to resume", "running"),
+        ]
+    )
 
 
 def _when(ts: float | None) -> str:
