@@ -113,11 +113,15 @@ def worker_count(config: pytest.Config) -> int:
 
 
 def configured_nodes(config: pytest.Config) -> int:
-    """How many workers the scheduler should wait for, as xdist's own schedulers count them
-    (`parse_tx_spec_config`, pytest-xdist >= 3.2)."""
-    from xdist.workermanage import parse_tx_spec_config
+    """How many workers the scheduler should wait for, as xdist's own schedulers count them.
 
-    return len(parse_tx_spec_config(config))
+    pytest-xdist 3.7 renamed `parse_spec_config` to `parse_tx_spec_config` (when it added
+    --px); 3.5 and 3.6 have only the old name.
+    """
+    from xdist import workermanage
+
+    parse = getattr(workermanage, "parse_tx_spec_config", None) or workermanage.parse_spec_config
+    return len(parse(config))
 
 
 def node_id(node: WorkerController) -> str:
