@@ -96,3 +96,38 @@ def test_a_kill_between_add_and_commit_resumes(tmp_path: Path, pypiserver: PypiS
     ]
     assert git(root / "x0", "status", "--porcelain") == ""
     assert _finished(root)
+
+
+# Rejects the second push (the next-version push; the first is the release's), once.
+REJECT_SECOND_PUSH = """#!/bin/sh
+n=$(( $(cat "$0.count" 2>/dev/null || echo 0) + 1 ))
+echo "$n" > "$0.count"
+[ "$n" -eq 2 ] && { echo "error: the remote moved: fetch first" >&2; exit 1; }
+exit 0
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open: after the next-version push is refused, the rerun's package is at the next "
+    "dev version, decides 'up-to-date' and never pushes the bump commit",
+)
+def test_a_refused_next_version_push_is_pushed_by_the_rerun(
+    tmp_path: Path, pypiserver: PypiServer
+) -> None:
+    root = tmp_path / "ws"
+    tree(root, [PackageSpec("x0")], config=f'registry = "{pypiserver.url}"\n{NO_ISOLATION_BUILD}')
+    hook = root / ".remotes" / "x0.git" / "hooks" / "pre-receive"
+    hook.write_text(REJECT_SECOND_PUSH)
+    hook.chmod(0o755)
+    first = _publish(root)
+    assert first.returncode == 1, first.stdout
+    state = json.loads((root / ".releaseplan" / "state.json").read_text())
+    assert state["packages"]["x0"]["steps"]["next-version"] == "failed", state
+    resumed = _publish(root)
+    assert resumed.returncode == 0, resumed.stdout
+    remote_main = git(root / "x0", "ls-remote", "origin", "refs/heads/main").split()[0]
+    assert remote_main == git(root / "x0", "rev-parse", "HEAD").strip(), (
+        "the bump commit was left unpushed"
+    )
+    assert _finished(root)
