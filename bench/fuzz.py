@@ -182,6 +182,11 @@ def _post_faults(faults: tuple[Fault, ...]) -> dict[int, tuple[str, float]]:
     return plan
 
 
+def _fired(layout: fuzz_world.Layout, fault: Fault) -> bool:
+    count = layout.remotes[fault.target] / "hooks" / "pre-receive.count"
+    return count.exists() and int(count.read_text().strip() or 0) >= fault.at
+
+
 def run_scenario(sc: Scenario, reruns: int, keep: bool = False) -> Outcome:
     out = Outcome(sc)
     started = time.monotonic()
@@ -209,11 +214,11 @@ def run_scenario(sc: Scenario, reruns: int, keep: bool = False) -> Outcome:
             out.faults.update(proxy.injected)
             if late:
                 out.faults["index-late"] += 1
-            out.faults["push-reject"] += sum(
-                1 for f in sc.faults if f.kind == fuzz_gen.PUSH_REJECT
-                and (layout.remotes[f.target] / "hooks" / "pre-receive.count").exists()
-                and int((layout.remotes[f.target] / "hooks" / "pre-receive.count").read_text()) >= f.at
-            )  # fmt: skip
+            rejected = sum(
+                1 for f in sc.faults if f.kind == fuzz_gen.PUSH_REJECT and _fired(layout, f)
+            )
+            if rejected:
+                out.faults[fuzz_gen.PUSH_REJECT] += rejected
             out.log.append(f"uploads refused as already there (409): {sum(proxy.refused.values())}")
             texts += [
                 p.read_text(errors="replace") for p in (layout.root / ".releaseplan").glob("*.json")
