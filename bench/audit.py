@@ -2,8 +2,9 @@
 
 Usage: python bench/audit.py [N ...] [--repeat R]
 
-Default N = 50 100 200 (also run: 200 500 1000). Each N gets a fresh tree (one git repository per package, each
-with a bare remote under .remotes/). Measured, wall time of the whole subprocess:
+Default N = 50 100 200 (the -n comparison was run at 200 500 1000). Each N gets a fresh
+tree (one git repository per package, each with a bare remote under .remotes/). Measured,
+wall time of the whole subprocess:
 
 * plugin: `pytest --release-audit -p no:cacheprovider -q` without xdist, with -n 2
   (xdist's default: item by item), and with -n 2 --dist loadscope (each directory's checks
