@@ -1,7 +1,6 @@
 """Bugs the resume fuzzer (bench/fuzz.py) found, each pinned down by one fast, deterministic run.
 
-A test marked xfail(strict=True) documents a bug that is still open: it fails the suite as
-soon as the fix lands (XPASS), so the marker comes off with the fix.
+Each was found open, reproduced here, then fixed; the test keeps it fixed.
 """
 
 from __future__ import annotations
@@ -74,11 +73,6 @@ exit 1
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: clean-worktree accepts only unstaged ('.M') files of an interrupted step; "
-    "a kill between `git add` and `git commit` leaves them staged and every rerun fails",
-)
 def test_a_kill_between_add_and_commit_resumes(tmp_path: Path, pypiserver: PypiServer) -> None:
     root = tmp_path / "ws"
     tree(root, [PackageSpec("x0")], config=f'registry = "{pypiserver.url}"\n{NO_ISOLATION_BUILD}')
@@ -107,11 +101,6 @@ exit 0
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: after the next-version push is refused, the rerun's package is at the next "
-    "dev version, decides 'up-to-date' and never pushes the bump commit",
-)
 def test_a_refused_next_version_push_is_pushed_by_the_rerun(
     tmp_path: Path, pypiserver: PypiServer
 ) -> None:

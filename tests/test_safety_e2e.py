@@ -220,7 +220,7 @@ def test_a_hanging_check_is_killed_with_its_group_and_dependents_are_skipped(
         root,
         DIAMOND,
         config=(
-            f'registry = "{pypiserver.url}"\ntimeout = 8\ncheck = ["{{python}}", "-c", {json.dumps(script)}]\n'
+            f'registry = "{pypiserver.url}"\ntimeout = 15\ncheck = ["{{python}}", "-c", {json.dumps(script)}]\n'
             f"{NO_ISOLATION_BUILD}"
         ),
     )
@@ -295,7 +295,10 @@ def _pty_run(root: Path, answer: bytes) -> tuple[int, str]:
                 break
             seen += chunk
         if not answered and b"Continue? [y/N]" in seen:
-            os.write(master, answer)
+            if answer == b"\x03":  # Ctrl-C: the terminal sends SIGINT to the foreground group
+                os.killpg(proc.pid, signal.SIGINT)
+            else:
+                os.write(master, answer)
             answered = True
         if proc.poll() is not None and not ready:
             break
@@ -309,14 +312,22 @@ def test_the_plan_is_confirmed_on_a_terminal(tmp_path: Path, pypiserver: PypiSer
     tree(root, DIAMOND[:2], config=f'registry = "{pypiserver.url}"\n{NO_ISOLATION_BUILD}')
     before = git(root / "core", "rev-parse", "HEAD")
     code, out = _pty_run(root, b"n\n")
-    assert code == 0, out
-    assert re.search(r"1\. core +1\.0\.0\.dev0 -> 1\.0\.0", out), out
+    assert code == 2, out  # declined: scripts must tell it from a release
+    assert re.search(r"1\. core +1\.0\.0\.dev0 +release 1\.0\.0 \(tag v1\.0\.0\)", out), out
     assert "release declined: nothing was changed" in out
+    code, out = _pty_run(root, b"\x03")  # Ctrl-C at the prompt
+    assert code == 2, out
+    assert "release cancelled (Ctrl-C): nothing was changed" in out
     assert git(root / "core", "rev-parse", "HEAD") == before
     assert _server_files(pypiserver) == []
     code, out = _pty_run(root, b"y\n")
     assert code == 0, out
     assert len(_server_files(pypiserver)) == 4
+    code, out = _pty_run(root, b"y\n")  # nothing left to release: said, and not asked
+    assert code == 0, out
+    assert "Continue?" not in out
+    assert "nothing to release: every package is up-to-date" in out
+    assert re.search(r"core +1\.0\.1\.dev0 +up-to-date: no changes since 1\.0\.0", out), out
 
 
 def test_status_and_mark_completed(tmp_path: Path, pypiserver: PypiServer) -> None:
@@ -383,3 +394,29 @@ def test_uploads_are_retried_through_a_flaky_registry(
         assert "rerun the same command" in " ".join(publish["failure"]["fix"])
         assert "category: transient" in result.stdout
         assert git(root / "core", "ls-remote", "--tags", "origin") == ""  # nothing pushed
+
+
+def test_a_child_dies_with_the_run_that_started_it(tmp_path: Path) -> None:
+    """process.run starts children in their own group (to kill them whole on timeout); a
+    `kill -9` of the run itself must not leave them running (an upload landing after it)."""
+    pidfile = tmp_path / "child.pid"
+    child_code = (
+        f"import os, time, pathlib; pathlib.Path({str(pidfile)!r}).write_text(str(os.getpid())); "
+        "time.sleep(120)"
+    )
+    script = (
+        "import sys; from pytest_releaseplan import process; "
+        f"process.run([sys.executable, '-c', {child_code!r}], timeout=300)"
+    )
+    runner = subprocess.Popen([sys.executable, "-c", script])
+    deadline = time.monotonic() + 60
+    while not (pidfile.exists() and pidfile.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    child = int(pidfile.read_text())
+    assert _alive(child)
+    runner.kill()
+    runner.wait()
+    deadline = time.monotonic() + 10
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(child), "the child outlived the process that started it"

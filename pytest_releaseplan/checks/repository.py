@@ -109,7 +109,12 @@ def _interrupted_release_writes(ctx: Context, path: Path, changes: list[str]) ->
     if ctx.settings.mode != "publish" or not changes:
         return 0
     ours = ledger.interrupted_writes(ctx.settings.statedir)
-    return sum(1 for line in changes if line[:2] == ".M" and (path / line[3:]).resolve() in ours)
+    # unstaged, or staged by a `git add` that a kill interrupted before its commit
+    return sum(
+        1
+        for line in changes
+        if line[:2] in (".M", "M.", "MM") and (path / line[3:]).resolve() in ours
+    )
 
 
 def _fetch_first(ctx: Context, rel: str) -> None:

@@ -47,6 +47,7 @@ class Facts:
     changed_since_previous: bool | None = None  # None when never released
     tag_on_remote: bool | None = None  # asked only when tagged and on the index
     in_progress: bool = False  # the ledger shows this tool's own release of `release` unfinished
+    previous_in_progress: bool = False  # ... of `previous`: its next-version was never pushed
     uploaded: bool = True  # in progress: the ledger says the upload step passed
     bump: bool = True  # next-version = "dev"
     dry_run: bool = False
@@ -105,6 +106,13 @@ def decide(f: Facts) -> Decision:  # noqa: PLR0911 - one return per row of the t
             COMPLETE_UPLOAD_STEPS,
             f"complete the upload of {release}: tagged {f.tag}, not on the index",
         )
+    if f.changed_since_previous is False and f.previous is not None and f.previous_in_progress:
+        # The bump after `previous` was committed but not pushed (a refused push, a kill):
+        # next-version writes only what is missing, then pushes.
+        steps = ("next-version",) if f.bump else ("push",)
+        outcome = "dry-run" if f.dry_run else "published"
+        why = f"finish {f.previous}: {steps[0]} left undone by an interrupted run"
+        return Decision(FINISH, steps, outcome, f.previous, why)
     if f.changed_since_previous is False and f.previous is not None:
         return Decision(
             NOTHING_NEW, (), UP_TO_DATE, f.previous, f"up-to-date: no changes since {f.previous}"

@@ -32,6 +32,9 @@ def gather(ctx: Context, pkg: Package, eco: Ecosystem, run: RunState) -> decide.
     )
     entry = run.packages.get(pkg.name)
     in_progress = entry is not None and entry.in_progress(release)
+    previous_in_progress = (
+        entry is not None and previous is not None and entry.in_progress(previous[1])
+    )
     return decide.Facts(
         name=pkg.name,
         release=release,
@@ -44,6 +47,7 @@ def gather(ctx: Context, pkg: Package, eco: Ecosystem, run: RunState) -> decide.
         if decide.needs_remote_tag(tagged, on_index)
         else None,
         in_progress=in_progress,
+        previous_in_progress=previous_in_progress,
         uploaded=entry is not None and entry.passed("upload"),
         bump=ctx.config.next_version != "none",
         dry_run=ctx.settings.dry_run,

@@ -66,6 +66,8 @@ def _publish(ctx: Context, pkg: Package, body: dict[str, Any]) -> str:
         body["outcome"] = decision.outcome
         ledger.finished(pkg.name, release, decision.outcome, decision.version)
         return f"{pkg.name} {decision.version}: {decision.why}"
+    assert decision.version is not None
+    release = decision.version  # the release the steps are about (a previous one, to finish it)
     job = _job(ctx, pkg, release, eco, ledger, released_in_run)
     entry = run.packages.get(pkg.name)
     if entry is not None and entry.writing and entry.release_version == str(release):
