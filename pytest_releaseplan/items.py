@@ -72,7 +72,11 @@ class ReleaseItem(pytest.Item):
     ) -> str | Any:  # noqa: ANN401 - pytest's TerminalRepr
         if isinstance(excinfo.value, CheckFailure):
             return mask(excinfo.value.render())
-        return super().repr_failure(excinfo, style=style)
+        # Unexpected (a bug, a timeout): the traceback still helps, but never with frame
+        # arguments or locals, whatever --tb/-l say: they hold registry URLs with passwords,
+        # environments with tokens. Masked like every other text (SPEC §5).
+        shown = excinfo.getrepr(style="short", funcargs=False, showlocals=False, chain=True)
+        return mask(str(shown))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         # The domain is the item's own name: pytest's -v line is the node id with the domain
