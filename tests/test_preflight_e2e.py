@@ -14,7 +14,13 @@ import pytest
 from pytest_releaseplan.scaffold import IDENTITY, PackageSpec, git, tree
 from tests.conftest import NO_ISOLATION_BUILD
 from tests.servers import PypiServer
-from tests.test_safety_e2e import _argv, _report, _run, _server_files
+from tests.test_safety_e2e import (  # noqa: F401 - _twine_credentials: autouse fixture
+    _argv,
+    _report,
+    _run,
+    _server_files,
+    _twine_credentials,
+)
 
 
 def _status(root: Path) -> subprocess.CompletedProcess[str]:
@@ -39,13 +45,6 @@ def _status(root: Path) -> subprocess.CompletedProcess[str]:
 
 
 ONE = [PackageSpec("core")]
-
-
-@pytest.fixture(autouse=True)
-def _twine_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TWINE_USERNAME", "anyone")
-    monkeypatch.setenv("TWINE_PASSWORD", "not-a-secret")
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
 
 
 def _world(repo: Path) -> tuple[str, str, str]:
