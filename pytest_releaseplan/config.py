@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import string
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -16,6 +17,8 @@ DEFAULT_BUILD = ("{python}", "-m", "build", "--outdir", "{dist}")
 LOCKFILE_MODES = ("check", "require", "ignore")
 NEXT_VERSION_MODES = ("dev", "none")
 WEEK = 7 * 24 * 3600
+_DIST_TAG = re.compile(r"^[A-Za-z0-9_.~-]+$")
+_SEMVERISH = re.compile(r"^v?\d")  # npm refuses tags that parse as versions or ranges
 NUMBERS: dict[str, tuple[int, int]] = {
     "timeout": (0, WEEK),
     "index-wait": (0, WEEK),
@@ -42,6 +45,9 @@ class Config:
     timeout: float = 1800.0
     retries: int = 3
     index_wait: float = 300.0
+    npm_registry: str | None = None
+    npm_dist_tag: str = "latest"
+    npm_lock_command: tuple[str, ...] | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -104,10 +110,10 @@ def parse(table: dict[str, Any], source: str) -> Config:
 
 def _coerce(key: str, raw: object, source: str) -> object:
     where = f"{source}: {key!r}"
-    if key in {"packages", "exclude", "build", "check", "lock-command"}:
+    if key in {"packages", "exclude", "build", "check", "lock-command", "npm-lock-command"}:
         if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
             raise ConfigError(f"{where} must be a list of strings, got {raw!r}")
-        if key in {"build", "check", "lock-command"} and not raw:
+        if key in {"build", "check", "lock-command", "npm-lock-command"} and not raw:
             raise ConfigError(f"{where} must name a command (a non-empty argv list)")
         if key in {"packages", "exclude"}:
             for pattern in raw:
@@ -121,13 +127,29 @@ def _coerce(key: str, raw: object, source: str) -> object:
         raise ConfigError(f"{where} must be one of {', '.join(LOCKFILE_MODES)}, got {raw!r}")
     if key == "next-version" and raw not in NEXT_VERSION_MODES:
         raise ConfigError(f"{where} must be one of {', '.join(NEXT_VERSION_MODES)}, got {raw!r}")
+    _text_value(key, raw, where)
+    return raw
+
+
+def _text_value(key: str, raw: str, where: str) -> None:
     if key == "tag-format":
         _tag_format(where, raw)
+    if key.startswith("npm-"):
+        _npm(key, raw, where)
     if key in {"target-branch", "working-branch", "remote"}:
         reason = refnames.problem(raw)
         if reason is not None:
             raise ConfigError(f"{where} = {raw!r} is not a valid git name: {reason}")
-    return raw
+
+
+def _npm(key: str, raw: str, where: str) -> None:
+    if key == "npm-registry" and not raw.startswith(("http://", "https://")):
+        raise ConfigError(f"{where} must be an http(s) URL, e.g. https://registry.npmjs.org/")
+    if key == "npm-dist-tag" and (_SEMVERISH.match(raw) or not _DIST_TAG.match(raw)):
+        raise ConfigError(
+            f"{where} = {raw!r} is not a dist-tag npm accepts (URL-safe, not a version range), "
+            'e.g. "latest" or "next"'
+        )
 
 
 def _number(key: str, raw: object, where: str) -> float | int:

@@ -14,6 +14,7 @@ from typing import Any
 from pytest_releaseplan import pyproject
 from pytest_releaseplan.config import Config
 from pytest_releaseplan.errors import ConfigError
+from pytest_releaseplan.npm.manifest import ManifestError, read_manifest
 from pytest_releaseplan.pyproject import Problem
 
 SKIP_DIRS = frozenset(
@@ -24,6 +25,7 @@ SKIP_DIRS = frozenset(
     }
 )
 MAX_DEPTH = 4
+PACKAGE_JSON = "package.json"
 
 
 @dataclass
@@ -32,6 +34,8 @@ class Found:
     searched: str  # what was looked for, said when nothing was found
     members: set[Path] = field(default_factory=set)  # uv workspace members
     problems: list[Problem] = field(default_factory=list)
+    npm_dirs: list[Path] = field(default_factory=list)  # directories holding a package.json
+    npm_members: set[Path] = field(default_factory=set)  # npm workspace members of the root
 
 
 def candidates(root: Path, config: Config) -> Found:
@@ -39,7 +43,7 @@ def candidates(root: Path, config: Config) -> Found:
     uv_ws = _uv_workspace(root)
     if config.packages is not None:
         found = Found(
-            _from_globs(root, config.packages, config.source),
+            _from_globs(root, config.packages, config.source, npm_too=True),
             f"the directories `packages` = {list(config.packages)} names ({config.source})",
         )
     elif uv_ws is not None:
@@ -61,8 +65,10 @@ def candidates(root: Path, config: Config) -> Found:
             "and names holding '{{')",
             problems=problems,
         )
+    _add_npm(root, config, found)
     excluded = expand(root, config.exclude)
     found.dirs = [d for d in dict.fromkeys(found.dirs) if d not in excluded]
+    found.npm_dirs = [d for d in dict.fromkeys(found.npm_dirs) if d not in excluded]
     found.problems = [p for p in found.problems if resolved(Path(p.file)) not in excluded]
     return found
 
@@ -77,13 +83,19 @@ def _uv_workspace(root: Path) -> Mapping[str, Any] | None:
     return pyproject.table(data, "tool.uv.workspace", path)
 
 
-def _from_globs(root: Path, patterns: tuple[str, ...], source: str) -> list[Path]:
+def _from_globs(
+    root: Path, patterns: tuple[str, ...], source: str, npm_too: bool = False
+) -> list[Path]:
     found: list[Path] = []
     for pattern in patterns:
         if not pattern or Path(pattern).is_absolute() or ".." in Path(pattern).parts:
             raise ConfigError(f"{source}: package path {pattern!r} must stay inside {root}")
         if not glob.has_magic(pattern):
             directory = resolved(root / pattern)
+            if npm_too and directory is not None and (directory / PACKAGE_JSON).is_file():
+                if (directory / "pyproject.toml").is_file():
+                    found += [directory] if directory not in found else []
+                continue  # an npm package directory: _add_npm reads it
             if directory is None or not (directory / "pyproject.toml").is_file():
                 raise ConfigError(
                     f"{source}: package path {pattern!r} has no pyproject.toml "
@@ -91,13 +103,14 @@ def _from_globs(root: Path, patterns: tuple[str, ...], source: str) -> list[Path
                 )
             matches = [directory]
         else:
-            matches = [
-                d for d in sorted(expand(root, (pattern,))) if (d / "pyproject.toml").is_file()
-            ]
-            if not matches:
+            matched = sorted(expand(root, (pattern,)))
+            matches = [d for d in matched if (d / "pyproject.toml").is_file()]
+            if npm_too and any((d / PACKAGE_JSON).is_file() for d in matched):
+                pass  # npm package directories, read by _add_npm
+            elif not matches:
                 raise ConfigError(
                     f"{source}: glob {pattern!r} matches no package directory "
-                    "(a directory holding a pyproject.toml); fix or remove it"
+                    "(a directory holding a pyproject.toml or a package.json); fix or remove it"
                 )
         found += [m for m in matches if m not in found]
     return found
@@ -132,14 +145,14 @@ def _walkable(child: Path) -> bool:
     )
 
 
-def _walk(root: Path) -> tuple[list[Path], list[Problem]]:
+def _walk(root: Path, marker: str = "pyproject.toml") -> tuple[list[Path], list[Problem]]:
     """Package directories (symlinks followed within the root, each real directory once)."""
     found: list[Path] = []
     problems: list[Problem] = []
     visited = {root}
 
     def visit(directory: Path, depth: int) -> None:
-        if (directory / "pyproject.toml").is_file():
+        if (directory / marker).is_file():
             found.append(directory)
         if depth == MAX_DEPTH:
             return
@@ -154,7 +167,7 @@ def _walk(root: Path) -> tuple[list[Path], list[Problem]]:
             if real is None or real in visited:
                 continue
             if not real.is_relative_to(root):
-                if (real / "pyproject.toml").is_file():
+                if (real / marker).is_file():
                     problems.append(outside(child, real, root))
                 continue
             visited.add(real)
@@ -172,3 +185,42 @@ def outside(link: Path, real: Path, root: Path) -> Problem:
         "the root",
         "move the package under the root, or add the link to `exclude`",
     )
+
+
+def _add_npm(root: Path, config: Config, found: Found) -> None:
+    """package.json directories (SPEC §8): those `packages` names, else the root package.json's
+    `workspaces` (and the root), else the walk's; never under node_modules."""
+    if config.packages is not None:
+        found.npm_dirs = [
+            d
+            for pattern in config.packages
+            for d in sorted(expand(root, (pattern,)))
+            if (d / PACKAGE_JSON).is_file()
+        ]
+        return
+    patterns = _npm_workspaces(root, found)
+    if patterns is not None:
+        members = [
+            d
+            for d in sorted(expand(root, patterns))
+            if (d / PACKAGE_JSON).is_file() and "node_modules" not in d.relative_to(root).parts
+        ]
+        found.npm_dirs = [root, *members]
+        found.npm_members = set(members)
+        return
+    found.npm_dirs, problems = _walk(root, PACKAGE_JSON)
+    found.problems += [p for p in problems if p not in found.problems]
+
+
+def _npm_workspaces(root: Path, found: Found) -> tuple[str, ...] | None:
+    """The root package.json's `workspaces` globs; None without them (or when it is unreadable:
+    its package then fails `discovery` when read)."""
+    path = root / PACKAGE_JSON
+    if not path.is_file():
+        return None
+    try:
+        patterns = read_manifest(path).workspaces
+    except ManifestError:
+        return None
+    safe = tuple(p for p in patterns if p and not Path(p).is_absolute() and ".." not in Path(p).parts)
+    return safe or None

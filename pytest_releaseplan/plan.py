@@ -18,10 +18,16 @@ class Planned:
     scope: str  # "workspace" | "repository" | "package" | "publish"
     repository: str  # repository relpath ("" for the workspace check)
     package: Package | None = None
+    variant: str = ""  # "[npm]": the npm package of a directory that also holds a Python one
+
+    @property
+    def item_name(self) -> str:
+        """The item's name under its directory node: the check name, plus the variant."""
+        return f"{self.name}{self.variant}"
 
     @property
     def nodeid(self) -> str:
-        return f"{self.parent}::{self.name}"
+        return f"{self.parent}::{self.item_name}"
 
 
 def items(ws: Workspace, mode: str) -> list[Planned]:
@@ -34,15 +40,23 @@ def items(ws: Workspace, mode: str) -> list[Planned]:
             rel = pkg.repo_relpath
             out += [Planned(rel, name, "repository", rel) for name in checks.REPOSITORY_CHECKS]
         out += [
-            Planned(pkg.relpath, name, "package", pkg.repo_relpath, pkg)
+            Planned(pkg.relpath, name, "package", pkg.repo_relpath, pkg, variant(ws, pkg))
             for name in checks.PACKAGE_CHECKS
         ]
     if mode == "publish":
         out += [
-            Planned(pkg.relpath, "publish", "publish", pkg.repo_relpath, pkg)
+            Planned(pkg.relpath, "publish", "publish", pkg.repo_relpath, pkg, variant(ws, pkg))
             for pkg in publish_order(ws)
         ]
     return out
+
+
+def variant(ws: Workspace, pkg: Package) -> str:
+    """`[npm]` for an npm package whose directory also holds a Python package (SPEC §8)."""
+    if pkg.ecosystem == "python":
+        return ""
+    shared = any(p.path == pkg.path and p.ecosystem == "python" for p in ws.packages)
+    return f"[{pkg.ecosystem}]" if shared else ""
 
 
 def publish_order(ws: Workspace) -> list[Package]:

@@ -44,7 +44,8 @@ def last_release_before(
 ) -> tuple[str, Version] | None:
     """The package's latest tagged release below `below`, from `refs` (as gitops.refs gives)."""
     tags = [r.removeprefix("refs/tags/") for r in refs if r.startswith("refs/tags/")]
-    return previous_release(tags, tag_pattern(ws.tag_for(pkg, "{version}"), pkg.name), below)
+    pattern = tag_pattern(ws.tag_for(pkg, "{version}"), ws.tag_name(pkg))
+    return previous_release(tags, pattern, below)
 
 
 # -- tags in other forms --------------------------------------------------------------------
@@ -133,7 +134,7 @@ def _version(text: str) -> Version | None:
 
 def forms_of(ws: Workspace, pkg: Package, refs: Mapping[str, str]) -> list[TagForm]:
     """`other_forms` for a workspace package, from `refs` (as gitops.refs gives)."""
-    names = [pkg.name, pkg.display_name, pkg.display_name.lower(), pkg.name.replace("-", "_")]
+    names = [ws.tag_name(pkg), pkg.name, pkg.display_name, pkg.display_name.lower(), pkg.name.replace("-", "_")]
     tags = [r.removeprefix("refs/tags/") for r in refs if r.startswith("refs/tags/")]
     alone = len(ws.packages_in(pkg.repo_relpath)) == 1
-    return other_forms(tags, names, pkg.name, ws.tag_format(pkg), alone)
+    return other_forms(tags, names, ws.tag_name(pkg), ws.tag_format(pkg), alone)

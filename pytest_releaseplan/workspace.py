@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -14,6 +14,8 @@ from pytest_releaseplan import discovery, metadata, versions
 from pytest_releaseplan.config import Config
 from pytest_releaseplan.errors import ConfigError
 from pytest_releaseplan.metadata import Dependency, VersionLocation
+from pytest_releaseplan.npm import discover as npm_discover
+from pytest_releaseplan.npm import pep440
 from pytest_releaseplan.pyproject import Problem, PyprojectError
 
 SKIP_DIRS = discovery.SKIP_DIRS
@@ -38,6 +40,8 @@ class Package:
     version_source: str = "static"  # "static", "file", "vcs (PLUGIN)", "build backend (NAME)"
     version_writable: bool = True  # False: VCS-derived, or only the build backend knows it
     version_error: str | None = None  # why the version could not be read (`version` check)
+    ecosystem: str = "python"  # "npm": a package.json package (SPEC §8)
+    private: bool = False  # npm `"private": true`: audited, never published
 
     @cached_property
     def version(self) -> Version | None:
@@ -45,7 +49,14 @@ class Package:
             raise ConfigError(self.version_error)
         if self.version_text is None:
             return None
+        if self.ecosystem == "npm":
+            return pep440.to_pep440(self.version_text, str(self.manifest))
         return versions.parse(self.version_text, f"{self.path / 'pyproject.toml'}")
+
+    @property
+    def manifest(self) -> Path:
+        """The file declaring the package: pyproject.toml, or package.json for npm."""
+        return self.path / ("package.json" if self.ecosystem == "npm" else "pyproject.toml")
 
     @property
     def release_version(self) -> Version | None:
@@ -75,8 +86,13 @@ class Workspace:
         object.__setattr__(self, "by_name", {p.name: p for p in self.packages})
 
     def internal(self, package: Package) -> list[Dependency]:
+        """Dependencies on other workspace packages of the same ecosystem."""
         return [
-            d for d in package.dependencies if d.name in self.by_name and d.name != package.name
+            d
+            for d in package.dependencies
+            if d.name in self.by_name
+            and d.name != package.name
+            and self.by_name[d.name].ecosystem == package.ecosystem
         ]
 
     def runtime_graph(self) -> dict[str, set[str]]:
@@ -98,10 +114,16 @@ class Workspace:
         if self.config.tag_format is not None:
             return self.config.tag_format
         crowded = len(self.packages_in(package.repo_relpath)) > 1
-        return "{name}-v{version}" if crowded else "v{version}"
+        if not crowded:
+            return "v{version}"
+        return "{name}@{version}" if package.ecosystem == "npm" else "{name}-v{version}"
+
+    def tag_name(self, package: Package) -> str:
+        """The name tags spell: npm's own (`@scope/name`), else the normalized name."""
+        return package.display_name if package.ecosystem == "npm" else package.name
 
     def tag_for(self, package: Package, version: Version | str) -> str:
-        return self.tag_format(package).format(name=package.name, version=version)
+        return self.tag_format(package).format(name=self.tag_name(package), version=version)
 
 
 def discover(root: Path, config: Config) -> Workspace:
@@ -127,6 +149,10 @@ def discover(root: Path, config: Config) -> Workspace:
             continue
         seen[package.name] = package
         packages.append(package)
+    npm_found = npm_discover.read_all(root, found, find_repo)
+    problems += npm_found.problems
+    duplicates += npm_found.duplicates
+    packages += _npm_packages(root, npm_found.entries, {p.name for p in packages})
     _check_tag_format(config, packages)
     return Workspace(
         root=root,
@@ -188,6 +214,43 @@ def _package(root: Path, directory: Path, meta: metadata.Metadata, uv_member: bo
         version_writable=meta.version_writable,
         version_error=meta.version_error,
     )
+
+
+def _npm_packages(root: Path, entries: list[npm_discover.Entry], taken: set[str]) -> list[Package]:
+    """npm packages; one named like a Python package of the workspace is keyed `NAME[npm]`
+    (names are unique per ecosystem, keys across the workspace), and so are deps on it."""
+    keys = {e.manifest.name: _key(str(e.manifest.name), taken) for e in entries}
+    out: list[Package] = []
+    for e in entries:
+        name, version = str(e.manifest.name), e.manifest.version
+        deps = tuple(
+            replace(d, name=keys[d.name]) if d.name in keys else d
+            for d in npm_discover.dependencies(e.manifest)
+        )
+        out.append(
+            Package(
+                name=keys[name],
+                display_name=name,
+                path=e.directory,
+                relpath=_rel(e.directory, root),
+                repo=e.repo,
+                repo_relpath=os.path.relpath(e.repo, root).replace(os.sep, "/"),
+                version_text=version,
+                locations=(),
+                version_texts=(version,) if version is not None else (),
+                dependencies=deps,
+                lockfile=e.lockfile,
+                uv_member=e.member,
+                version_source="package.json",
+                ecosystem="npm",
+                private=e.manifest.private,
+            )
+        )
+    return out
+
+
+def _key(name: str, taken: set[str]) -> str:
+    return f"{name}[npm]" if name in taken else name
 
 
 def _rel(path: Path, root: Path) -> str:

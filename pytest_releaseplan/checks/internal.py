@@ -4,13 +4,16 @@ its release version (SPEC §3)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from packaging.version import InvalidVersion, Version
 
 from pytest_releaseplan import specifiers, tags, versions
 from pytest_releaseplan.context import Context
-from pytest_releaseplan.errors import Category, CheckFailure
+from pytest_releaseplan.errors import Category, CheckFailure, ConfigError
 from pytest_releaseplan.metadata import Dependency
+from pytest_releaseplan.npm import pep440, semver
+from pytest_releaseplan.npm.discover import NpmDependency
 from pytest_releaseplan.publish import ledger
 from pytest_releaseplan.workspace import Package
 
@@ -23,6 +26,12 @@ def internal_deps(ctx: Context, pkg: Package) -> str:
     released = ledger.released_in_unfinished_run(ctx.settings.statedir)
     for dep in ws.internal(pkg):
         target = ws.by_name[dep.name]
+        if pkg.ecosystem == "npm" and isinstance(dep, NpmDependency):
+            checked += 1
+            verdict = npm_judge(dep, pkg, target, _last_release(ctx, target), released)
+            if verdict is not None:
+                bad.append(verdict)
+            continue
         if target.release_version is None:
             unjudged.append(dep.name)  # VCS-versioned (nothing declared) or invalid (`version`)
             continue
@@ -35,10 +44,14 @@ def internal_deps(ctx: Context, pkg: Package) -> str:
             f"{pkg.name}: {_count(len(bad))} on workspace packages "
             f"{'excludes its' if len(bad) == 1 else 'exclude their'} versions",
             Category.FIXABLE,
-            [*bad, f"in {pkg.pyproject}"],
+            [*bad, f"in {pkg.manifest}"],
             [
-                f"edit {pkg.pyproject}: widen each specifier to admit both the workspace "
+                f"edit {pkg.manifest}: widen each specifier to admit both the workspace "
                 "version and its release (publish raises them to the released versions itself)"
+                if pkg.ecosystem == "python"
+                else f"edit {pkg.manifest}: make each range admit the release version (publish "
+                "raises ranges to the released versions itself); use a registry range instead "
+                "of file:/link: in a published package"
             ],
         )
     verb = "admits" if checked == 1 else "admit"
@@ -46,6 +59,42 @@ def internal_deps(ctx: Context, pkg: Package) -> str:
     if unjudged:
         said += f" ({len(unjudged)} not judged, no declared version: {', '.join(sorted(set(unjudged)))})"
     return said
+
+
+def npm_judge(
+    dep: NpmDependency,
+    pkg: Package,
+    target: Package,
+    last_release: list[Version],
+    released: Mapping[str, Version],
+) -> str | None:
+    """Why an npm spec is wrong for `target` (judged by npm's rules against the *release*
+    version), or None. file:/link: cannot be installed from a registry: wrong when published."""
+    if dep.spec_kind in ("file", "link"):
+        return None if pkg.private else _local_spec(dep, pkg, target)
+    release = target.release_version
+    if dep.spec_kind not in ("range", "workspace") or release is None:
+        return None  # git/URL/alias/dist-tag name no workspace version; `version` says why
+    candidates = [release, *last_release]
+    if dep.name in released:
+        candidates.append(released[dep.name])
+    try:
+        if any(semver.admits(dep.specifier, pep440.to_npm(v)) for v in candidates):
+            return None
+    except (semver.SemverError, ConfigError) as exc:
+        return f"{dep.raw} ({dep.group}): {exc}"
+    return (
+        f"{dep.raw} ({dep.group}) excludes the release version {dep.name} {release} "
+        f"at {target.relpath}"
+    )
+
+
+def _local_spec(dep: NpmDependency, pkg: Package, target: Package) -> str:
+    return (
+        f"{dep.raw} ({dep.group}) is a {dep.spec_kind}: spec, which a registry install "
+        f"cannot resolve: {pkg.display_name} is published, use a range such as "
+        f"^{target.release_version or target.version_text}"
+    )
 
 
 def judge(

@@ -11,6 +11,7 @@ from pytest_releaseplan.checks import ci_checkout
 from pytest_releaseplan.checks.internal import internal_deps
 from pytest_releaseplan.context import Context
 from pytest_releaseplan.errors import Category, CheckFailure, ConfigError
+from pytest_releaseplan.npm import pep440
 from pytest_releaseplan.workspace import Package
 
 
@@ -33,7 +34,7 @@ def version(ctx: Context, pkg: Package) -> str:
             str(exc),
             Category.FIXABLE,
             [],
-            [f"edit {pkg.pyproject}: set a PEP 440 version such as 1.0.0.dev0"],
+            [f"edit {pkg.manifest}: set {_example(pkg)}"],
         ) from None
     assert current is not None
     _agree(pkg)
@@ -64,7 +65,7 @@ def version(ctx: Context, pkg: Package) -> str:
                 f"git -C {pkg.repo} log --oneline {tag}..HEAD -- {pkg.path}",
             ],
             [
-                f"set the version in {_where(pkg)} to {versions.next_dev(release)} "
+                f"set the version in {_where(pkg)} to {_spell(pkg, versions.next_dev(release))} "
                 "(or the version you intend to release) and commit"
             ],
         )
@@ -72,9 +73,21 @@ def version(ctx: Context, pkg: Package) -> str:
 
 
 def _where(pkg: Package) -> str:
+    if pkg.ecosystem == "npm":
+        return str(pkg.manifest)
     return (
         str(pkg.locations[0].path) if pkg.locations else f"{pkg.pyproject} ({pkg.version_source})"
     )
+
+
+def _example(pkg: Package) -> str:
+    if pkg.ecosystem == "npm":
+        return 'a semver version such as "1.0.0-dev.0" (releases 1.0.0)'
+    return "a PEP 440 version such as 1.0.0.dev0"
+
+
+def _spell(pkg: Package, version: Version) -> str:
+    return pep440.to_npm(version) if pkg.ecosystem == "npm" else str(version)
 
 
 def _agree(pkg: Package) -> None:
@@ -134,8 +147,8 @@ def lockfile(ctx: Context, pkg: Package) -> str:
             raise CheckFailure(
                 f'{pkg.name}: no lockfile (lockfile = "require")',
                 Category.FIXABLE,
-                [f"looked for uv.lock, poetry.lock, pdm.lock in {pkg.path}"],
-                [f"cd {pkg.path} && uv lock   # then commit the lockfile"],
+                [f"looked for {_lock_names(pkg)} in {pkg.path}"],
+                [f"cd {pkg.path} && {_lock_cmd(pkg)}   # then commit the lockfile"],
             )
         return f"{pkg.name}: no lockfile"
     state = relock.git_state(ctx, pkg)
@@ -165,7 +178,7 @@ def lockfile(ctx: Context, pkg: Package) -> str:
     if reasons:
         argv = " ".join(relock.command(ctx, lock))
         raise CheckFailure(
-            f"{pkg.name}: lockfile {lock} is out of sync with the pyproject",
+            f"{pkg.name}: lockfile {lock} is out of sync with the {_manifests(pkg)}",
             Category.FIXABLE,
             reasons,
             [
@@ -174,6 +187,18 @@ def lockfile(ctx: Context, pkg: Package) -> str:
             ],
         )
     return f"{pkg.name}: {lock.name} in sync"
+
+
+def _lock_names(pkg: Package) -> str:
+    return "package-lock.json" if pkg.ecosystem == "npm" else "uv.lock, poetry.lock, pdm.lock"
+
+
+def _lock_cmd(pkg: Package) -> str:
+    return " ".join(relock.NPM_RELOCK) if pkg.ecosystem == "npm" else "uv lock"
+
+
+def _manifests(pkg: Package) -> str:
+    return "package.json files" if pkg.ecosystem == "npm" else "pyproject"
 
 
 __all__ = ["internal_deps", "lockfile", "version"]

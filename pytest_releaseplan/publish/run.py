@@ -15,6 +15,8 @@ from pytest_releaseplan import ecosystems, faults, gitops, specifiers
 from pytest_releaseplan.context import Context
 from pytest_releaseplan.ecosystems import Ecosystem
 from pytest_releaseplan.errors import Category, CheckFailure
+from pytest_releaseplan.metadata import Dependency
+from pytest_releaseplan.npm.discover import NpmDependency
 from pytest_releaseplan.publish import decide, facts, preflight, steps
 from pytest_releaseplan.publish.ledger import Ledger
 from pytest_releaseplan.publish.steps import Job
@@ -39,6 +41,9 @@ def _publish(ctx: Context, pkg: Package, body: dict[str, Any]) -> str:
         pytest.skip(
             f"{pkg.name}: version comes from VCS tags ({pkg.version_source}); release it by tagging"
         )
+    if pkg.private:
+        body["outcome"] = "skipped"
+        pytest.skip(f'{pkg.name}: "private": true in {pkg.manifest}: audited, never published')
     if not pkg.version_writable:
         body["outcome"] = "skipped"
         pytest.skip(
@@ -174,7 +179,7 @@ def _check_deselected_deps(ctx: Context, pkg: Package, done: dict[str, Version])
             continue
         eco = ecosystems.of(ctx, target)
         published = eco.published_versions(target)
-        if not any(specifiers.admits(dep.specifier, v, poetry=dep.poetry) for v in published):
+        if not any(_admits(dep, v) for v in published):
             seen = ", ".join(str(v) for v in sorted(published)) or "none"
             raise CheckFailure(
                 f"{pkg.name}: dependency {dep.name} was not published in this run and the index "
@@ -183,3 +188,9 @@ def _check_deselected_deps(ctx: Context, pkg: Package, done: dict[str, Version])
                 [f"registry: {eco.target()}", f"{dep.name} versions there: {seen}"],
                 [f"publish {dep.name} first: pytest --release-publish -k {dep.name}"],
             )
+
+
+def _admits(dep: Dependency, version: Version) -> bool:
+    if isinstance(dep, NpmDependency):
+        return dep.admits(version)
+    return specifiers.admits(dep.specifier, version, poetry=dep.poetry)
