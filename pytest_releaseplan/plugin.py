@@ -21,7 +21,14 @@ if TYPE_CHECKING:
 STARTED_ON_A_TERMINAL = os.isatty(0) and os.isatty(1)
 CONTEXT = pytest.StashKey["Context"]()
 PLANNED = pytest.StashKey["list[Planned]"]()
-MODE_FLAGS = ("release_audit", "release_publish", "release_status", "release_mark_completed")
+MODE_FLAGS = (
+    "release_audit",
+    "release_publish",
+    "release_status",
+    "release_mark_completed",
+    "release_abort",
+)
+ANSWERED = {"status", "mark-completed", "abort"}  # answered by pytest_cmdline_main: no session
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -39,10 +46,10 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     mode = settings.mode_of(config)
-    if mode is None or mode in {"status", "mark-completed"}:
-        return  # inert; status and mark-completed are answered by pytest_cmdline_main
+    if mode is None or mode in ANSWERED:
+        return  # inert, or answered by pytest_cmdline_main
     # Imported only in release mode: an inert plugin costs nothing at startup.
-    from pytest_releaseplan import plan, workspace
+    from pytest_releaseplan import ci_output, plan, workspace
     from pytest_releaseplan.context import Context
     from pytest_releaseplan.errors import ConfigError
     from pytest_releaseplan.report import Reporter
@@ -67,6 +74,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(
             Reporter(ctx, config.stash[PLANNED], workers), "releaseplan-reporter"
         )
+        ci_output.register(config, ctx, config.stash[PLANNED])
     config.pluginmanager.register(ReleasePlugin(config, ctx), "releaseplan-session")
     if mode == "publish" and not worker:
         from pytest_releaseplan.ordering import SerialOrder, XdistOrder
@@ -84,14 +92,22 @@ def pytest_configure(config: pytest.Config) -> None:
             else SerialOrder(config, ctx, config.stash[PLANNED])
         )
         config.pluginmanager.register(order, "releaseplan-order")
+        from pytest_releaseplan import progress
+
+        progress.register(config, ctx, config.stash[PLANNED], STARTED_ON_A_TERMINAL)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> int | None:
-    """`--release-status` and `--release-mark-completed` answer and exit: no session."""
+    """`--release-status`, `--release-mark-completed` and `--release-abort` answer and exit:
+    no session."""
     mode = settings.mode_of(config)
-    if mode not in {"status", "mark-completed"}:
+    if mode not in ANSWERED:
         return None
+    if mode == "abort":
+        from pytest_releaseplan.abort import answer
+
+        return answer(config)
     from pytest_releaseplan.publish import session as publish_session
 
     return publish_session.answer(config, mode)

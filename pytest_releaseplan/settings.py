@@ -15,7 +15,7 @@ from pytest_releaseplan.errors import ConfigError
 
 @dataclass(frozen=True)
 class Settings:
-    mode: str  # "audit" | "publish" | "status" | "mark-completed"
+    mode: str  # "audit" | "publish" | "status" | "mark-completed" | "abort"
     root: Path
     config: Config
     offline: bool = False
@@ -46,6 +46,11 @@ def addoption(parser: pytest.Parser) -> None:
     add("--release-status", action="store_true", help="print the last run's state and exit")
     add("--release-mark-completed", metavar="NAME", help="mark a released package as done")
     add("--release-restart", action="store_true", help="discard the saved state and start over")
+    add(
+        "--release-abort",
+        action="store_true",
+        help="stop the publish running in this workspace (as Ctrl-C would) and show the state",
+    )
 
 
 def mode_of(config: pytest.Config) -> str | None:
@@ -57,13 +62,14 @@ def mode_of(config: pytest.Config) -> str | None:
             ("publish", "release_publish"),
             ("status", "release_status"),
             ("mark-completed", "release_mark_completed"),
+            ("abort", "release_abort"),
         )
         if opt(flag)
     ]
     if len(chosen) > 1:
         raise pytest.UsageError(
             "choose one of --release-audit, --release-publish, --release-status, "
-            f"--release-mark-completed (got {', '.join(chosen)})"
+            f"--release-mark-completed, --release-abort (got {', '.join(chosen)})"
         )
     return chosen[0] if chosen else None
 
