@@ -1,7 +1,8 @@
 """Preflight: before the first commit, tag or upload of a package, check everything that can
 be known (SPEC §4). Every problem is collected, then reported at once; nothing is changed.
 
-The `verify_*` functions are pure over what `gather` read, cargo-release style.
+`gather` reads the world (git, the remote, the ecosystem's tools and credentials); `check`
+is pure over what it read, cargo-release style: every problem at once, each with its fix.
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ from pytest_releaseplan.publish import decide
 from pytest_releaseplan.workspace import Package
 
 WRITING_STEPS = {"update-internal-deps", "set-version", "next-version", "tag"}
-CREDENTIAL_ENV = ("TWINE_PASSWORD", "TWINE_USERNAME")
-OIDC_ENV = "ACTIONS_ID_TOKEN_REQUEST_URL"  # GitHub Actions with `id-token: write`
 
 
 @dataclass
