@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from pytest_releaseplan.npm.credentials import npm_env
-from pytest_releaseplan.scaffold import git, init_repo
-from tests.conftest import run_release
+from pytest_releaseplan.scaffold import PackageSpec, git, init_repo, write_package
+from tests.conftest import NO_ISOLATION_BUILD, run_release
 from tests.npm_registry import NpmRegistry, npm_registry_fixture, npm_token_fixture
+from tests.servers import PypiServer
 
 __all__ = ["npm_registry_fixture", "npm_token_fixture"]
 
@@ -95,3 +96,92 @@ def test_an_npm_diamond_is_released_in_order_with_raised_ranges(
     _npm(["install", "--no-audit", "--no-fund", "dia-app@1.0.0"], site, npm_registry.url)
     installed = site / "node_modules"
     assert json.loads((installed / "dia-core" / "package.json").read_text())["version"] == "1.0.3"
+
+
+def test_a_mixed_monorepo_releases_its_python_and_npm_packages_in_one_run(
+    pytester: pytest.Pytester,
+    tmp_path: Path,
+    pypiserver: PypiServer,
+    npm_registry: NpmRegistry,
+    npm_token: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TWINE_USERNAME", "anyone")
+    monkeypatch.setenv("TWINE_PASSWORD", "not-a-secret")
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    root = tmp_path / "mono"
+    write_package(root / "libs" / "mixpy", PackageSpec("mixpy", "1.2.0.dev0"))
+    web = root / "libs" / "mixweb"
+    web.mkdir(parents=True)
+    (web / "package.json").write_text('{\n  "name": "mixweb",\n  "version": "3.0.0-dev.1"\n}\n')
+    (root / "releaseplan.toml").write_text(
+        f'registry = "{pypiserver.url}"\nnpm-registry = "{npm_registry.url}"\n{NO_ISOLATION_BUILD}'
+    )
+    (root / ".gitignore").write_text(GITIGNORE)
+    init_repo(root, tmp_path / "mono-remote.git")
+
+    result = run_release(pytester, root, "--release-publish", "-p", "no:randomly")
+
+    assert result.ret == 0, result.stdout.str()
+    assert {p.name for p in pypiserver.packages_dir.iterdir()} >= {"mixpy-1.2.0.tar.gz"}
+    assert _view("mixweb", "versions", npm_registry.url, tmp_path) in ("3.0.0", ["3.0.0"])
+    tags = git(root, "ls-remote", "--tags", "origin")
+    assert "refs/tags/mixpy-v1.2.0" in tags
+    assert "refs/tags/mixweb@3.0.0" in tags  # Lerna's form in a repository of several packages
+    assert json.loads((web / "package.json").read_text())["version"] == "3.0.1-dev.0"
+
+
+def test_bad_npm_input_fails_its_check_with_the_file_and_the_fix(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    root = tmp_path / "bad"
+    root.mkdir()
+    (root / "releaseplan.toml").write_text("")
+    _npm_repo(root, "bad-core", "1.4")
+    _npm_repo(root, "bad-lib", "1.0.0", {"bad-core": "file:../bad-core"})
+    _npm_repo(root, "bad-priv", "1.0.0", {"bad-core": "file:../bad-core"}, private=True)
+    broken = _npm_repo(root, "bad-json", "1.0.0")
+    (broken / "package.json").write_text('{"name": "bad-json", "version": }\n')
+
+    result = run_release(pytester, root, "--release-audit", "--release-offline")
+
+    out = result.stdout.str()
+    assert result.ret == 1, out
+    assert "Traceback" not in out
+    assert "bad-json/package.json" in out and "is not valid JSON" in out
+    assert "version '1.4' is not a semver version" in out
+    assert "is a file: spec" in out
+    lines = {line.split(" ")[0]: line for line in out.splitlines() if "::" in line}
+    assert "PASSED" in lines.get("bad-priv::internal-deps", "PASSED"), out
+    result.assert_outcomes(failed=3, passed=result.parseoutcomes()["passed"])
+
+
+def test_a_wrong_token_and_an_unreachable_registry_fail_clearly(
+    pytester: pytest.Pytester,
+    tmp_path: Path,
+    npm_registry: NpmRegistry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    wrong = "npm_WrongTokenValue1234567890"
+    monkeypatch.setenv("NPM_TOKEN", wrong)
+    root = tmp_path / "auth"
+    root.mkdir()
+    (root / "releaseplan.toml").write_text(f'npm-registry = "{npm_registry.url}"\nretries = 0\n')
+    repo = _npm_repo(root, "auth-lib", "1.0.0")
+
+    result = run_release(pytester, root, "--release-publish")
+    out = result.stdout.str()
+    assert result.ret == 1, out
+    assert wrong not in out
+    assert "E401" in out or "E403" in out or "ENEEDAUTH" in out, out
+    assert "refs/tags/v1.0.0" not in git(repo, "ls-remote", "--tags", "origin")
+
+    port_free = npm_registry.port + 1 if npm_registry.port < 65000 else 1024
+    (root / "releaseplan.toml").write_text(
+        f'npm-registry = "http://127.0.0.1:{port_free}/"\nretries = 0\n'
+    )
+    result = run_release(pytester, root, "--release-publish", "--release-restart")
+    out = result.stdout.str()
+    assert result.ret == 1, out
+    assert "Traceback" not in out
+    assert "ECONNREFUSED" in out, out

@@ -28,7 +28,8 @@ def internal_deps(ctx: Context, pkg: Package) -> str:
         target = ws.by_name[dep.name]
         if pkg.ecosystem == "npm" and isinstance(dep, NpmDependency):
             checked += 1
-            verdict = npm_judge(dep, pkg, target, _last_release(ctx, target), released)
+            last = _last_release(ctx, target) if target.release_version is not None else []
+            verdict = npm_judge(dep, pkg, target, last, released)
             if verdict is not None:
                 bad.append(verdict)
             continue

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 
 from pytest_releaseplan import graph
 from pytest_releaseplan.context import Context
 from pytest_releaseplan.errors import Category, CheckFailure
+from pytest_releaseplan.pyproject import Problem
+
+
+def _kinds(problems: Sequence[Problem]) -> str:
+    """`pyproject.toml`, `package.json`, or both, as the problems' files are named."""
+    names = sorted(
+        {"package.json" if p.file.endswith("package.json") else "pyproject.toml" for p in problems},
+        reverse=True,
+    )
+    return "/".join(names)
 
 
 def discovery(ctx: Context) -> str:
@@ -14,7 +25,7 @@ def discovery(ctx: Context) -> str:
     if ws.problems:
         count = len(ws.problems)
         raise CheckFailure(
-            f"{count} pyproject.toml file{'' if count == 1 else 's'} could not be read as "
+            f"{count} {_kinds(ws.problems)} file{'' if count == 1 else 's'} could not be read as "
             f"{'a package' if count == 1 else 'packages'}; the other packages are audited",
             Category.BLOCKING,
             [problem.render() for problem in ws.problems],
