@@ -78,6 +78,8 @@ def _item(ctx: Context, parent: DirectoryNode, p: Planned, keywords: Iterable[st
     from pytest_releaseplan.items import ReleaseItem
 
     props = {"repository": p.repository}
+    if p.scope == "repository":
+        props["packages"] = ",".join(pkg.name for pkg in ctx.workspace.packages_in(p.repository))
     if p.package is not None:
         props |= {
             "package": p.package.name,

@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
-from pytest_releaseplan import graph, statedir
+from pytest_releaseplan import compat, graph, statedir
 from pytest_releaseplan.context import Context
 from pytest_releaseplan.plan import Planned
 
 SCHEMA = 1
+OUTCOME_WIDTH = 60  # a long skip reason is cut here in the table (the JSON report has it all)
 
 
 def iso(ts: float | None) -> str | None:
@@ -49,7 +50,7 @@ def record_from(report: pytest.TestReport, rec: Record) -> None:
         rec.started = getattr(report, "start", None) or rec.started
     rec.finished = getattr(report, "stop", None) or rec.finished
     node = getattr(report, "node", None)  # set by xdist on reports forwarded from a worker
-    rec.worker = node.gateway.id if node is not None else (rec.worker or "main")
+    rec.worker = compat.node_id(node) if node is not None else (rec.worker or "main")
     if "message" in props:
         rec.message = str(props["message"])
     if report.skipped and isinstance(report.longrepr, tuple):
@@ -97,10 +98,12 @@ class Reporter:
             return
         rows = summary_rows(self.ctx, self.planned, self.records)
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-        for row in rows:
+        for row in rows if len(rows) > 1 else []:
             tr.write_line(
                 "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
             )
+        for line in selection_notes(self.ctx, self.planned, self.records):
+            tr.write_line(line)
         if (
             self.ctx.settings.mode == "publish"
             and not self.ctx.settings.dry_run
@@ -111,11 +114,16 @@ class Reporter:
                 "resume (`pytest --release-status` shows where each package stopped)"
             )
         if self.ctx.settings.dry_run:
-            tr.write_line("dry run: nothing was committed, tagged, uploaded or pushed. It would:")
-            for pkg in self.ctx.workspace.packages:
-                rec = self.records.get(f"{pkg.relpath}::publish")
-                for note in (rec.publish or {}).get("notes", []) if rec else []:
-                    tr.write_line(f"  {pkg.name}: {note}")
+            notes = [
+                f"  {pkg.name}: {note}"
+                for pkg in self.ctx.workspace.packages
+                if (rec := self.records.get(f"{pkg.relpath}::publish")) is not None
+                for note in (rec.publish or {}).get("notes", [])
+            ]
+            head = "dry run: nothing was committed, tagged, uploaded or pushed."
+            tr.write_line(f"{head} It would:" if notes else head)
+            for line in notes:
+                tr.write_line(line)
 
     def _collected_plan(self) -> list[str]:
         if self.ctx.settings.mode == "publish":
@@ -244,21 +252,51 @@ def items_by_package(ctx: Context, planned: list[Planned]) -> dict[str, list[Pla
     }
 
 
+def plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+def cut(text: str, width: int = OUTCOME_WIDTH) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def selection_notes(ctx: Context, planned: list[Planned], records: dict[str, Record]) -> list[str]:
+    """What the table leaves out: workspace checks, and packages none of whose items ran."""
+    notes = []
+    ran = [p for p in planned if p.scope == "workspace" and p.nodeid in records]
+    if ran:
+        listed = ", ".join(f"{p.name} {records[p.nodeid].outcome}" for p in ran)
+        notes.append(f"workspace: {listed}")
+    items_of = items_by_package(ctx, planned)
+    idle = [pkg.name for pkg in ctx.workspace.packages if not _ran(items_of[pkg.name], records)]
+    if idle and len(idle) < len(ctx.workspace.packages):
+        notes.append(f"not selected: {plural(len(idle), 'package')} ({', '.join(idle)})")
+    elif idle:
+        notes.append(f"no package check ran (deselected): {plural(len(idle), 'package')}")
+    return notes
+
+
+def _ran(mine: list[Planned], records: dict[str, Record]) -> list[Planned]:
+    return [p for p in mine if p.nodeid in records]
+
+
 def summary_rows(
     ctx: Context, planned: list[Planned], records: dict[str, Record]
 ) -> list[list[str]]:
+    """The header and a row per package at least one of whose items ran in this run."""
     rows = [["package", "version", "outcome", "duration", "waited-for"]]
     publishing = ctx.settings.mode == "publish"
     graph_of = ctx.workspace.runtime_graph()
     items_of = items_by_package(ctx, planned)
     for pkg in ctx.workspace.packages:
         mine = items_of[pkg.name]
+        ran = _ran(mine, records)
+        if not ran:
+            continue
         failed = [
-            p.name
-            for p in mine
-            if records.get(p.nodeid, Record()).outcome == "failed" and p.name != "publish"
+            p.name for p in ran if records[p.nodeid].outcome == "failed" and p.name != "publish"
         ]
-        duration = sum(records[p.nodeid].duration for p in mine if p.nodeid in records)
+        duration = sum(records[p.nodeid].duration for p in ran)
         version = f"{pkg.version_text} -> {pkg.release_version}" if pkg.version_text else "(vcs)"
         waited = ""
         if publishing:
@@ -275,7 +313,14 @@ def summary_rows(
             if failed:
                 outcome = f"{outcome} (failed: {', '.join(failed)})"
             waited = ", ".join(sorted(graph_of[pkg.name]))
+        elif failed:
+            outcome = f"failed: {', '.join(failed)}"
         else:
-            outcome = f"failed: {', '.join(failed)}" if failed else "ok"
-        rows.append([pkg.name, version, str(outcome), f"{duration:.2f}s", waited])
+            checks = [p for p in mine if p.scope != "publish"]
+            outcome = (
+                "ok" if len(ran) == len(checks) else f"ok ({len(ran)} of {len(checks)} checks ran)"
+            )
+        rows.append(
+            [pkg.name, version, cut(" ".join(str(outcome).split())), f"{duration:.2f}s", waited]
+        )
     return rows
