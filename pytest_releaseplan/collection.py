@@ -87,7 +87,7 @@ def _item(ctx: Context, parent: DirectoryNode, p: Planned, keywords: Iterable[st
             "release_version": str(p.package.release_version or ""),
         }
     item = ReleaseItem.from_parent(
-        parent, name=p.name, check=p.name, action=_action(ctx, p), properties=props
+        parent, name=p.item_name, check=p.name, action=_action(ctx, p), properties=props
     )
     item.extra_keyword_matches.update(keywords)
     if p.scope == "publish":

@@ -144,7 +144,14 @@ def ws(tmp_path: Path, ci_env: pytest.MonkeyPatch) -> Workspace:
 
 def github_push_checkout(ws: Workspace, sha: str) -> None:
     ws.fresh_checkout(
-        ("fetch", "--no-tags", "--prune", "--depth=1", "origin", f"+{sha}:refs/remotes/origin/main"),
+        (
+            "fetch",
+            "--no-tags",
+            "--prune",
+            "--depth=1",
+            "origin",
+            f"+{sha}:refs/remotes/origin/main",
+        ),
         ("checkout", "--force", "-B", "main", "refs/remotes/origin/main"),
     )
 
@@ -228,8 +235,9 @@ def test_a_stale_pull_request_base_fails_target_branch_sync(
     assert sync.props["category"] == "fixable"
     assert "main has moved on since GitHub Actions pull request #7" in sync.props["message"]
     assert moved in sync.text
-    assert "git switch feature && git pull --no-rebase origin main && git push origin feature" in (
-        sync.props["fix"]
+    assert (
+        "git switch feature && git pull --no-rebase origin main && git push origin feature"
+        in (sync.props["fix"])
     )
 
 
@@ -255,7 +263,14 @@ def test_a_build_of_a_feature_branch_skips_the_release_branch_checks(
     sha = ws.commit("FEATURE.txt")
     github(ci_env, "refs/heads/feature")
     ws.fresh_checkout(
-        ("fetch", "--no-tags", "--prune", "--depth=1", "origin", f"+{sha}:refs/remotes/origin/feature"),
+        (
+            "fetch",
+            "--no-tags",
+            "--prune",
+            "--depth=1",
+            "origin",
+            f"+{sha}:refs/remotes/origin/feature",
+        ),
         ("checkout", "--force", "-B", "feature", "refs/remotes/origin/feature"),
     )
     items = ws.audit(pytester)
@@ -283,7 +298,9 @@ def test_a_virtualenv_and_caches_in_the_work_tree_are_not_uncommitted_work(
     github(ci_env, "refs/heads/main")
     github_push_checkout(ws, git(ws.repo, "rev-parse", "HEAD"))
     subprocess.run(
-        [sys.executable, "-m", "venv", "--without-pip", str(ws.repo / "venv")], check=True, timeout=120
+        [sys.executable, "-m", "venv", "--without-pip", str(ws.repo / "venv")],
+        check=True,
+        timeout=120,
     )
     for cache in (".pytest_cache", ".mypy_cache", "src/core/__pycache__"):
         (ws.repo / cache).mkdir(parents=True, exist_ok=True)
@@ -358,7 +375,9 @@ def test_fix_commands_quote_paths_with_spaces(
     root = tmp_path / "my tree"
     repo = scaffold.tree(root, [PackageSpec("core")])["core"]
     git(repo, "switch", "-q", "--detach")
-    items = Workspace(root, repo, root / ".remotes" / "core.git").audit(pytester, "--release-offline")
+    items = Workspace(root, repo, root / ".remotes" / "core.git").audit(
+        pytester, "--release-offline"
+    )
     assert items["branch"].props["fix"] == f"git -C '{repo}' switch main"
 
 
@@ -371,7 +390,11 @@ def test_fix_commands_quote_paths_with_spaces(
         ({}, None),
         ({"CI": "false"}, None),
         (
-            {"GITHUB_ACTIONS": "true", "GITHUB_REF": "refs/heads/main", "GITHUB_EVENT_NAME": "push"},
+            {
+                "GITHUB_ACTIONS": "true",
+                "GITHUB_REF": "refs/heads/main",
+                "GITHUB_EVENT_NAME": "push",
+            },
             ci.Build("GitHub Actions", ci.PUSH, "main"),
         ),
         (

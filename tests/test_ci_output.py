@@ -32,7 +32,10 @@ def test_error_command_escapes_newlines_and_property_separators() -> None:
 
 
 def test_error_command_without_a_file_has_no_line() -> None:
-    assert ci_output.error_command("branch (.)", "detached", None, 4) == "::error title=branch (.)::detached"
+    assert (
+        ci_output.error_command("branch (.)", "detached", None, 4)
+        == "::error title=branch (.)::detached"
+    )
 
 
 def test_lines_of_the_version_and_a_dependency() -> None:
@@ -48,7 +51,9 @@ def test_summary_marks_each_check_per_package_and_lists_fixes() -> None:
         Finding("version", "passed", "app", "."),
         Finding("lockfile", "skipped", "app", "."),
     ]
-    text = ci_output.summary([("app", "1.2.0.dev0", "1.2.0")], findings, ["branch", "version", "lockfile"])
+    text = ci_output.summary(
+        [("app", "1.2.0.dev0", "1.2.0")], findings, ["branch", "version", "lockfile"]
+    )
     assert "| app | 1.2.0.dev0 | 1.2.0 | ❌ | ✅ | ⏭️ |" in text
     assert text.count("`branch`: detached") == 1  # once for the repository, not per package
     assert "  - Fix: `git -C . switch main`" in text
@@ -89,8 +94,13 @@ def test_failures_annotate_the_line_and_the_summary_is_appended(
     scaffold.git(repos["app"], "commit", "-q", "-am", "stale pin")
     scaffold.git(repos["app"], "push", "-q", "origin", "main")
     result = pytester.runpytest(
-        "--release-root", str(root), f"--rootdir={root}", "-p", "no:cacheprovider",
-        "--release-audit", plugins=[Register()],
+        "--release-root",
+        str(root),
+        f"--rootdir={root}",
+        "-p",
+        "no:cacheprovider",
+        "--release-audit",
+        plugins=[Register()],
     )
     assert result.ret == 1
     errors = [line for line in result.outlines if line.startswith("::error")]
@@ -116,12 +126,20 @@ def test_a_repository_failure_is_annotated_once_without_a_file(
     result = run_release(pytester, root, "--release-audit", "--release-offline")
     assert not [line for line in result.outlines if line.startswith("::error")]  # not registered
     result = pytester.runpytest(
-        "--release-root", str(root), f"--rootdir={root}", "-p", "no:cacheprovider",
-        "--release-audit", "--release-offline", plugins=[Register()],
+        "--release-root",
+        str(root),
+        f"--rootdir={root}",
+        "-p",
+        "no:cacheprovider",
+        "--release-audit",
+        "--release-offline",
+        plugins=[Register()],
     )
     errors = [line for line in result.outlines if line.startswith("::error")]
     assert len(errors) == 1
-    assert errors[0].startswith("::error title=clean-worktree (core)::repository core has uncommitted work")
+    assert errors[0].startswith(
+        "::error title=clean-worktree (core)::repository core has uncommitted work"
+    )
     assert "| core | 1.0.0.dev0 | 1.0.0 | ❌ |" in github_env.read_text()
 
 
@@ -159,7 +177,10 @@ def test_the_readme_gitlab_job_reports_the_junit_file_it_writes() -> None:
 
 @pytest.mark.parametrize("system", ["github", "gitlab"])
 def test_the_readme_audit_commands_run_on_a_ci_checkout(
-    pytester: pytest.Pytester, tmp_path: Path, github_env: Path, system: str,
+    pytester: pytest.Pytester,
+    tmp_path: Path,
+    github_env: Path,
+    system: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     github, gitlab = readme_configs()
@@ -184,10 +205,20 @@ def test_the_readme_audit_commands_run_on_a_ci_checkout(
     )
     assert result.ret == 0, result.stdout.str()
     junit = next(a.split("=", 1)[1] for a in command if a.startswith("--junitxml="))
-    cases = [c for suite in junitparser.JUnitXml.fromfile(str(pytester.path / junit)) for c in suite]
+    cases = [
+        c for suite in junitparser.JUnitXml.fromfile(str(pytester.path / junit)) for c in suite
+    ]
     assert sorted({c.name for c in cases}) == sorted(
-        ["discovery", "dependency-graph", "clean-worktree", "branch", "target-branch-sync",
-         "version", "internal-deps", "lockfile"]
+        [
+            "discovery",
+            "dependency-graph",
+            "clean-worktree",
+            "branch",
+            "target-branch-sync",
+            "version",
+            "internal-deps",
+            "lockfile",
+        ]
     )
     assert all(c.is_passed for c in cases)
     props = {

@@ -21,7 +21,12 @@ def _pytest(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env.pop("PYTEST_XDIST_WORKER", None)
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
-        cwd=root, env=env, capture_output=True, text=True, timeout=300, check=False,
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
@@ -39,7 +44,9 @@ def demo_root(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     return root
 
 
-def test_demo_refuses_a_non_empty_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_refuses_a_non_empty_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "keep.txt").write_text("mine")
     assert demo.main([str(tmp_path)]) == 2
     assert "not empty" in capsys.readouterr().err
@@ -66,19 +73,42 @@ def test_demo_audits_publishes_and_installs(demo_root: Path, tmp_path: Path) -> 
         assert f"{name}-{version}-py3-none-any.whl" in files, files
         assert f"{name}-{version}.tar.gz" in files, files
     report = json.loads((demo_root / ".releaseplan" / "last-report.json").read_text())
-    assert {p["name"]: p["publish"]["outcome"] for p in report["packages"]} == dict.fromkeys(RELEASES, "published")
+    assert {p["name"]: p["publish"]["outcome"] for p in report["packages"]} == dict.fromkeys(
+        RELEASES, "published"
+    )
 
     # A fresh environment resolves the top package and every internal dependency from the
     # registry alone (no other index: the demo packages have no external dependencies).
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120
+    )
     python = venv / "bin" / "python"
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--disable-pip-version-check",
-         "--no-cache-dir", "--index-url", f"{simple.resolve().as_uri()}/", "service"],
-        check=True, timeout=300, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--disable-pip-version-check",
+            "--no-cache-dir",
+            "--index-url",
+            f"{simple.resolve().as_uri()}/",
+            "service",
+        ],
+        check=True,
+        timeout=300,
+        capture_output=True,
+        text=True,
     )
     probe = "import importlib.metadata as m, json, sys; print(json.dumps({d: m.version(d) for d in sys.argv[1:]}))"
-    out = subprocess.run([str(python), "-c", probe, "core", "storage", "api", "service"],
-                         check=True, timeout=60, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [str(python), "-c", probe, "core", "storage", "api", "service"],
+        check=True,
+        timeout=60,
+        capture_output=True,
+        text=True,
+    ).stdout
     assert json.loads(out) == {n: RELEASES[n] for n in ("core", "storage", "api", "service")}

@@ -156,5 +156,7 @@ def test_edits_equal_a_reserialisation_and_round_trip(
 
     expected = {**data, "version": version, "dependencies": {**deps, name: spec}}
     assert edited == json.dumps(expected, indent=indent, ensure_ascii=False) + final
-    back = set_dependency(set_version(edited, str(data["version"])), "dependencies", name, deps[name])
+    back = set_dependency(
+        set_version(edited, str(data["version"])), "dependencies", name, deps[name]
+    )
     assert back == text

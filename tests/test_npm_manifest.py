@@ -102,9 +102,7 @@ def test_wrong_types_name_the_file_and_key(
         (b'{"name": "\xff"}', "not UTF-8"),
     ],
 )
-def test_unreadable_files_are_errors_naming_the_file(
-    tmp_path: Path, raw: bytes, says: str
-) -> None:
+def test_unreadable_files_are_errors_naming_the_file(tmp_path: Path, raw: bytes, says: str) -> None:
     path = tmp_path / "package.json"
     path.write_bytes(raw)
     with pytest.raises(ManifestError, match=says) as info:

@@ -131,6 +131,7 @@ def test_deselecting_a_check_skips_its_publish_and_the_dependents(
         "--release-publish",
         "--release-yes",
         "--release-dry-run",
+        "-rs",  # the full skip reasons (the summary table shortens long ones)
         "--deselect",
         "core::clean-worktree",
         *args,
