@@ -84,14 +84,20 @@ class Reporter:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         self.exitstatus = int(exitstatus)
         data = self.build()
-        statedir.write_json(self.ctx.statedir / "last-report.json", data)
-        if self.ctx.settings.report is not None:
-            statedir.write_json(self.ctx.settings.report, data)
+        self.unwritten: list[str] = []
+        targets = [self.ctx.statedir / "last-report.json", self.ctx.settings.report]
+        for target in (t for t in targets if t is not None):
+            try:
+                statedir.write_json(target, data)
+            except OSError as exc:  # a read-only tree, a full disk: say so, lose nothing else
+                self.unwritten.append(f"could not write the JSON report to {target}: {exc.strerror}")
 
     @pytest.hookimpl
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:  # noqa: ANN401 - TerminalReporter
         tr = terminalreporter
         tr.section("release plan", sep="-")
+        for line in getattr(self, "unwritten", []):
+            tr.write_line(line)
         if tr.config.getoption("collectonly"):
             for line in self._collected_plan():
                 tr.write_line(line)

@@ -84,6 +84,11 @@ def load(config: pytest.Config, mode: str) -> Settings:
     if registry:
         file_config = dataclasses.replace(file_config, registry=registry)
     report = opt("release_report")
+    if report and Path(report).is_dir():
+        raise ConfigError(
+            f"--release-report {report}: is a directory; give the report's file path, "
+            f"e.g. --release-report {Path(report) / 'release-report.json'}"
+        )
     return Settings(
         mode=mode,
         root=root,

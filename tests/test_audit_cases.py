@@ -856,6 +856,16 @@ def test_an_unknown_config_key_is_a_usage_error(pytester: pytest.Pytester, tmp_p
     assert "valid keys: packages, exclude, target-branch, working-branch" in out
 
 
+def test_a_report_path_naming_a_directory_is_a_usage_error(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    root = tmp_path / "cfg"
+    scaffold.tree(root, [PackageSpec("core")])
+    out = usage_error(pytester, root, "--release-report", str(tmp_path))
+    assert f"--release-report {tmp_path}: is a directory" in out
+    assert str(tmp_path / "release-report.json") in out
+
+
 def test_an_unknown_key_in_the_pyproject_table_is_a_usage_error(
     pytester: pytest.Pytester, tmp_path: Path
 ) -> None:

@@ -14,7 +14,7 @@ import yaml
 from pytest_releaseplan import ci, ci_output, scaffold
 from pytest_releaseplan.ci_output import Finding
 from pytest_releaseplan.scaffold import PackageSpec
-from tests.conftest import DIAMOND, run_release
+from tests.conftest import DIAMOND
 
 PYPROJECT = """[project]
 name = "app"
@@ -73,17 +73,6 @@ def github_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return out
 
 
-class Register:
-    """What plugin.py's pytest_configure does once it calls ci_output.register."""
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_configure(self, config: pytest.Config) -> None:
-        from pytest_releaseplan.plugin import CONTEXT, PLANNED
-
-        if CONTEXT in config.stash:
-            ci_output.register(config, config.stash[CONTEXT], config.stash[PLANNED])
-
-
 def test_failures_annotate_the_line_and_the_summary_is_appended(
     pytester: pytest.Pytester, tmp_path: Path, github_env: Path
 ) -> None:
@@ -100,7 +89,6 @@ def test_failures_annotate_the_line_and_the_summary_is_appended(
         "-p",
         "no:cacheprovider",
         "--release-audit",
-        plugins=[Register()],
     )
     assert result.ret == 1
     errors = [line for line in result.outlines if line.startswith("::error")]
@@ -123,8 +111,6 @@ def test_a_repository_failure_is_annotated_once_without_a_file(
     root = tmp_path / "tree"
     repo = scaffold.tree(root, [PackageSpec("core")])["core"]
     (repo / "notes.txt").write_text("work\n")
-    result = run_release(pytester, root, "--release-audit", "--release-offline")
-    assert not [line for line in result.outlines if line.startswith("::error")]  # not registered
     result = pytester.runpytest(
         "--release-root",
         str(root),
@@ -133,7 +119,6 @@ def test_a_repository_failure_is_annotated_once_without_a_file(
         "no:cacheprovider",
         "--release-audit",
         "--release-offline",
-        plugins=[Register()],
     )
     errors = [line for line in result.outlines if line.startswith("::error")]
     assert len(errors) == 1

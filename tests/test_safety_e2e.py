@@ -271,6 +271,11 @@ def test_wrong_credentials_fail_blocking_and_the_secret_is_never_written(
         assert AUTH_PASSWORD not in text
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def _pty_run(root: Path, answer: bytes) -> tuple[int, str]:
     master, slave = pty.openpty()
     env = {k: v for k, v in os.environ.items() if k != "CI"}
@@ -282,6 +287,9 @@ def _pty_run(root: Path, answer: bytes) -> tuple[int, str]:
         stderr=slave,
         start_new_session=True,
         env=env,
+        # as at a real terminal: an xdist worker running this test may ignore or block
+        # SIGINT, and the child would inherit that
+        preexec_fn=_default_sigint,  # noqa: PLW1509
     )
     os.close(slave)
     seen = b""

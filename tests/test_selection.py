@@ -148,7 +148,9 @@ def test_the_suggested_selection_runs_the_checks_and_they_stop_the_publish(
     pytester: pytest.Pytester, tmp_path: Path
 ) -> None:
     root = _dirty_tree(tmp_path)
-    result = run_release(pytester, root, "--release-publish", "--release-yes", "-v", "-k", "core")
+    result = run_release(
+        pytester, root, "--release-publish", "--release-yes", "-v", "-rs", "-k", "core"
+    )
     out = result.stdout.str()
     assert result.ret == 1, out
     result.stdout.fnmatch_lines(
@@ -159,5 +161,5 @@ def test_the_suggested_selection_runs_the_checks_and_they_stop_the_publish(
         ]
     )
     assert _publish_outcomes(root)["core"][0] == "skipped"
-    assert "skipped: dependency core::clean-worktree did not succeed (failed)" in out
+    assert "dependency core::clean-worktree did not succeed (failed)" in out
     _nothing_released(root)
