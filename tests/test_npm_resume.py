@@ -29,7 +29,9 @@ def _argv(root: Path, *args: str) -> list[str]:
 
 
 # after `a`'s upload is recorded, and after the upload but before its record
-@pytest.mark.parametrize(("prefix", "crash_at"), [("rsa", "a:upload"), ("rsu", "a:upload:unrecorded")])
+@pytest.mark.parametrize(
+    ("prefix", "crash_at"), [("rsa", "a:upload"), ("rsu", "a:upload:unrecorded")]
+)
 def test_a_killed_npm_release_resumes_and_publishes_every_version_once(
     tmp_path: Path, npm_registry: NpmRegistry, npm_token: str, prefix: str, crash_at: str
 ) -> None:
