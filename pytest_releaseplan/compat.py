@@ -107,6 +107,23 @@ def is_distributing(config: pytest.Config) -> bool:
     return config.getoption("dist", "no") != "no" and bool(config.getoption("tx", None))
 
 
+def run_in_this_process(config: pytest.Config) -> int:
+    """Undo `-n N` before xdist acts on it; return the N that was asked (0: none).
+
+    xdist's pytest_cmdline_main has already turned `-n N` into `option.dist`/`option.tx`; its
+    trylast pytest_configure creates the distributed session from them (pytest-xdist >= 2.0,
+    still so in 3.8). Resetting them in our tryfirst pytest_configure keeps every item here.
+    """
+    if is_worker(config) or not config.pluginmanager.has_plugin("xdist"):
+        return 0
+    asked = len(getattr(config.option, "tx", None) or [])
+    if asked:
+        config.option.dist = "no"
+        config.option.tx = []
+        config.option.numprocesses = 0
+    return asked
+
+
 def worker_count(config: pytest.Config) -> int:
     """How many workers `-n` asked for (xdist's `numprocesses` option, any 3.x)."""
     return int(getattr(config.option, "numprocesses", 0) or 0) if is_distributing(config) else 0

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 STARTED_ON_A_TERMINAL = os.isatty(0) and os.isatty(1)
 CONTEXT = pytest.StashKey["Context"]()
 PLANNED = pytest.StashKey["list[Planned]"]()
+AUDIT_WORKERS_IGNORED = pytest.StashKey[int]()
 MODE_FLAGS = (
     "release_audit",
     "release_publish",
@@ -48,6 +49,11 @@ def pytest_configure(config: pytest.Config) -> None:
     mode = settings.mode_of(config)
     if mode is None or mode in ANSWERED:
         return  # inert, or answered by pytest_cmdline_main
+    if mode == "audit":
+        # Measured (bench/audit.py): audit checks take milliseconds and the fetch of every
+        # repository already runs in parallel threads, so xdist workers cost more than they
+        # gain at every size. An audit runs in this process whatever -n says.
+        config.stash[AUDIT_WORKERS_IGNORED] = compat.run_in_this_process(config)
     # Imported only in release mode: an inert plugin costs nothing at startup.
     from pytest_releaseplan import ci_output, plan, workspace
     from pytest_releaseplan.context import Context
@@ -117,6 +123,16 @@ class ReleasePlugin:
     def __init__(self, config: pytest.Config, ctx: Context) -> None:
         self.config = config
         self.ctx = ctx
+
+    @pytest.hookimpl
+    def pytest_report_header(self) -> str | None:
+        asked = self.config.stash.get(AUDIT_WORKERS_IGNORED, 0)
+        if not asked:
+            return None
+        return (
+            f"releaseplan: the audit runs in this process (-n {asked} ignored: its checks take "
+            "milliseconds and the fetch is already parallel; workers would only add start-up)"
+        )
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:  # noqa: ANN401 - xdist WorkerController

@@ -198,12 +198,18 @@ def test_a_clean_uv_workspace_with_its_lock_passes(
     assert all("uv.lock in sync" in m for m in lock_msgs), lock_msgs
 
 
-def test_a_clean_tree_passes_under_xdist(pytester: pytest.Pytester, diamond_tree: Path) -> None:
+def test_an_audit_with_n_runs_in_one_process_and_says_so(
+    pytester: pytest.Pytester, diamond_tree: Path
+) -> None:
+    """Workers cost an audit more than they gain (bench/audit.py): -n is ignored, visibly."""
     result = audit(pytester, diamond_tree, "-n", "2")
     result.expect_failures()
     assert len(result.cases) == n_items(4, 4)
-    assert result.report["workers"] == 2
+    assert result.report["workers"] == 0
     assert result.report["totals"]["passed"] == n_items(4, 4)
+    out = result.result.stdout.str()
+    assert "releaseplan: the audit runs in this process (-n 2 ignored" in out
+    assert "created: 2/2 workers" not in out
 
 
 # --------------------------------------------------------------------------- target branch

@@ -50,16 +50,48 @@ class NpmPackages:
         return base / "package.json"
 
     def version_files(self, pkg: Package, base: Path) -> list[Path]:
-        return [base / "package.json"]
+        shared = self._shared_lock(pkg, base)
+        return [base / "package.json"] + ([shared] if shared else [])
 
     def write_version(self, pkg: Package, base: Path, version: str) -> list[Path]:
         path = base / "package.json"
+        spelled = _npm_spelling(pkg, version)
         text = path.read_text(encoding="utf-8")
-        new = edit_json.set_version(text, _npm_spelling(pkg, version))
-        if new == text:
-            return []
-        path.write_text(new, encoding="utf-8")
-        return [path]
+        new = edit_json.set_version(text, spelled)
+        written = []
+        if new != text:
+            path.write_text(new, encoding="utf-8")
+            written.append(path)
+        shared = self._shared_lock(pkg, base)
+        if shared is not None:
+            written += self._write_locked_version(pkg, shared, spelled)
+        return written
+
+    def _shared_lock(self, pkg: Package, base: Path) -> Path | None:
+        """The workspace root's package-lock.json that records this member's version, when
+        the real checkout (not a scratch copy) is being written and locks are kept."""
+        lock = pkg.lockfile
+        if lock is None or lock.parent == pkg.path or base != pkg.path:
+            return None
+        return None if self.ctx.config.lockfile == "ignore" else lock
+
+    def _write_locked_version(self, pkg: Package, lock: Path, version: str) -> list[Path]:
+        key = pkg.path.relative_to(lock.parent).as_posix()
+        # members share the file: a read-modify-write under the relock lock loses no edit
+        with self.ctx.lock("relock", "all"):
+            text = lock.read_text(encoding="utf-8")
+            try:
+                new = edit_json.set_locked_version(text, key, version)
+            except edit_json.EditError as exc:
+                raise CheckFailure(
+                    f"{pkg.name}: cannot record version {version} in {lock}: it {exc}",
+                    Category.FIXABLE,
+                    fix=[f"cd {lock.parent} && {lockfile.FIX}   # commit the lock, then rerun"],
+                ) from None
+            if new == text:
+                return []
+            lock.write_text(new, encoding="utf-8")
+        return [lock]
 
     def raise_internal(self, text: str, released: Mapping[str, Version]) -> tuple[str, list[str]]:
         """Raise each range on a released package to its version, keeping the range's form;

@@ -52,6 +52,21 @@ def set_dependency(text: str, section: str, name: str, spec: str) -> str:
     return _replace(text, span, spec)
 
 
+def set_locked_version(text: str, key: str, version: str) -> str:
+    """A package-lock.json `text` with `packages[key].version` set, as `npm version` does for a
+    workspace member; unchanged when the lock has no such entry or it records no version."""
+    document = _load(text)
+    packages = document.get("packages")
+    if not isinstance(packages, dict) or not isinstance(packages.get(key), dict):
+        return text
+    top_span = _unique(_members(text, _start(text)), "packages", "the top level")
+    assert top_span is not None
+    entry_span = _unique(_members(text, top_span[0]), key, "packages")
+    assert entry_span is not None
+    span = _unique(_members(text, entry_span[0]), "version", f"packages[{key!r}]")
+    return text if span is None else _replace(text, span, version)
+
+
 def edit_version(path: Path, version: str) -> None:
     _rewrite(path, lambda text: set_version(text, version))
 

@@ -55,6 +55,8 @@ def _entry_reasons(
     reasons = []
     for field in ("name", "version"):
         wanted = getattr(manifest, field)
+        if field == "name" and "name" not in entry and wanted == key.rpartition("/")[2]:
+            continue  # npm omits a member's name when its folder already spells it
         if wanted is not None and entry.get(field) != wanted:
             reasons.append(f"{where}: {field} is {wanted}, the lock records {entry.get(field)}")
     for section in SECTIONS:
