@@ -1,6 +1,6 @@
 """Audit time of N single-package repositories against a serial loop of raw git calls.
 
-Usage: python bench/audit.py [N ...] [--repeat R]
+Usage: python bench/audit.py [N ...] [--repeat R] [--npm]
 
 Default N = 50 100 200 (the -n comparison was run at 200 500 1000). Each N gets a fresh
 tree (one git repository per package, each with a bare remote under .remotes/). Measured,
@@ -14,12 +14,16 @@ wall time of the whole subprocess:
   `git fetch origin`, `git status --porcelain`, `git rev-parse main origin/main`,
   `git tag --list`.
 
+`--npm` times a tree of N single-package npm repositories (package.json, index.js, no
+lockfile; the audit reads them without calling npm) beside the Python tree, one row each.
+
 ratio = plugin / raw. Goals (SPEC §7): ratio <= 1.0 at N=200 with -n 2; 200 repos < 10 s.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -28,7 +32,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pytest_releaseplan.scaffold import IDENTITY, PackageSpec, tree
+from pytest_releaseplan.scaffold import IDENTITY, PackageSpec, init_repo, tree
 
 GOAL_RATIO = 1.0
 GOAL_200_S = 10.0
@@ -40,10 +44,30 @@ RAW_CALLS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def generate(root: Path, n: int) -> float:
+def generate(root: Path, n: int, ecosystem: str = "python") -> float:
     started = time.perf_counter()
-    tree(root, [PackageSpec(f"pkg-{i:04d}") for i in range(n)])
+    if ecosystem == "npm":
+        npm_tree(root, n)
+    else:
+        tree(root, [PackageSpec(f"pkg-{i:04d}") for i in range(n)])
     return time.perf_counter() - started
+
+
+def npm_tree(root: Path, n: int) -> None:
+    """N sibling npm repositories, each depending on its predecessor with a caret range."""
+    root.mkdir(parents=True)
+    (root / "releaseplan.toml").write_text('npm-registry = "http://127.0.0.1:9/"\n')
+    for i in range(n):
+        name = f"npm-{i:04d}"
+        repo = root / name
+        repo.mkdir()
+        manifest: dict[str, object] = {"name": name, "version": "1.0.0-dev.0"}
+        if i:
+            manifest["dependencies"] = {f"npm-{i - 1:04d}": "^1.0.0"}
+        (repo / "package.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        (repo / "index.js").write_text(f"module.exports = {name!r};\n")
+        (repo / ".gitignore").write_text("node_modules/\n*.tgz\n")
+        init_repo(repo, root / ".remotes" / f"{name}.git")
 
 
 def timed(fn: Callable[[], None], repeat: int) -> float:
@@ -82,14 +106,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[50, 100, 200])
     parser.add_argument("--repeat", type=int, default=1, help="runs per cell; the best is reported")
+    parser.add_argument("--npm", action="store_true", help="also time a tree of npm repositories")
     args = parser.parse_args(argv)
     os.environ.update(IDENTITY)
     os.environ.pop("CI", None)
     rows = []
     with tempfile.TemporaryDirectory(prefix="rp-bench-audit-") as tmp:
-        for n in args.sizes:
-            root = Path(tmp) / f"tree-{n}"
-            gen = generate(root, n)
+        cells_to_run = [(e, n) for n in args.sizes for e in ("python", "npm")[: 1 + args.npm]]
+        for ecosystem, n in cells_to_run:
+            root = Path(tmp) / f"{ecosystem}-tree-{n}"
+            gen = generate(root, n, ecosystem)
             raw = timed(lambda root=root: raw_loop(root), args.repeat)  # type: ignore[misc]
             serial = timed(plugin(root), args.repeat)
             n2 = timed(plugin(root, "-n", "2"), args.repeat)
@@ -98,13 +124,13 @@ def main(argv: list[str] | None = None) -> int:
             goal = "ok" if fast else "MISSED"
             cells = [f"{gen:.1f}", f"{raw:.2f}"]
             cells += [f"{t:.2f} | {t / raw:.2f}" for t in (serial, n2, n2_scope)]
-            rows.append(f"| {n} | {' | '.join(cells)} | {goal} |")
+            rows.append(f"| {ecosystem} | {n} | {' | '.join(cells)} | {goal} |")
     print(f"\nAudit of N single-package repositories, wall seconds (best of {args.repeat}), "
           f"{os.cpu_count()} CPUs\n")
-    print("| N | generate s | raw git loop s | plugin no-xdist s | ratio "
+    print("| tree | N | generate s | raw git loop s | plugin no-xdist s | ratio "
           "| plugin -n 2 s | ratio | plugin -n 2 --dist loadscope s | ratio "
           "| goal (-n 2 ratio <= 1.0, 200 < 10 s) |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
     return 0
 
