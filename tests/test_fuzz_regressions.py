@@ -62,6 +62,34 @@ def test_an_exact_dev_pin_is_raised_after_a_kill_between_the_two_releases(
     assert _finished(root)
 
 
+def test_a_pin_on_the_release_before_this_run_is_judged_as_the_uninterrupted_run_did(
+    tmp_path: Path, pypiserver: PypiServer
+) -> None:
+    """Seed 1010: x1 pins x0's last release (`x0==0.4.0`) while x0, changed since, releases
+    0.4.1. Killed after x0's release and bump (0.4.2.dev0), the rerun must still accept the pin
+    (the release before this run's) and raise it to ==0.4.1, as the uninterrupted run does."""
+    root = tmp_path / "ws"
+    specs = [PackageSpec("x0", version="0.4.0"), PackageSpec("x1", deps=["x0==0.4.0"])]
+    repos = tree(root, specs, config=f'registry = "{pypiserver.url}"\n{NO_ISOLATION_BUILD}')
+    x0 = repos["x0"]
+    git(x0, "tag", "-a", "v0.4.0", "-m", "release: x0 0.4.0")
+    pyproject = x0 / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace('version = "0.4.0"', 'version = "0.4.1.dev0"')
+    )
+    (x0 / "CHANGES.txt").write_text("work after 0.4.0\n")
+    git(x0, "add", "-A")
+    git(x0, "commit", "-q", "-m", "work after 0.4.0")
+    git(x0, "push", "-q", "origin", "main", "v0.4.0")
+    killed = _publish(root, crash_at="x0:next-version")
+    assert killed.returncode == -signal.SIGKILL, killed.stdout
+    assert "0.4.2.dev0" in pyproject.read_text()
+    resumed = _publish(root)
+    assert resumed.returncode == 0, resumed.stdout
+    assert '"x0==0.4.1"' in git(repos["x1"], "show", "v1.0.0:pyproject.toml")
+    assert _finished(root)
+
+
 # Kills the run's process group from inside `git commit`, after the release's `git add` and
 # before the commit exists (the hook's non-zero exit aborts the commit): what a `kill -9`
 # between the two git calls leaves — the step's files staged, the ledger naming them.

@@ -37,7 +37,10 @@ def internal_deps(ctx: Context, pkg: Package) -> str:
             unjudged.append(dep.name)  # VCS-versioned (nothing declared) or invalid (`version`)
             continue
         checked += 1
-        verdict = judge(dep, target, _last_release(ctx, target), released.get(dep.name))
+        last = _last_release(ctx, target)
+        if dep.name in released:  # as the uninterrupted run judged: the release before it
+            last += _last_release(ctx, target, below=released[dep.name])
+        verdict = judge(dep, target, last, released.get(dep.name))
         if verdict is not None:
             bad.append(verdict)
     if bad:
@@ -169,9 +172,10 @@ def _count(n: int) -> str:
     return f"{n} internal specifier{'' if n == 1 else 's'}"
 
 
-def _last_release(ctx: Context, pkg: Package) -> list[Version]:
-    """The package's latest tagged release before its current one: a pin on it (as publish
-    writes `==` pins) is installable and consistent, not a stale specifier."""
+def _last_release(ctx: Context, pkg: Package, below: Version | None = None) -> list[Version]:
+    """The package's latest tagged release before its current one (or before `below`): a pin
+    on it (as publish writes `==` pins) is installable and consistent, not a stale specifier."""
     assert pkg.release_version is not None
-    found = tags.last_release_before(ctx.workspace, pkg, ctx.refs(pkg.repo), pkg.release_version)
+    limit = below if below is not None else pkg.release_version
+    found = tags.last_release_before(ctx.workspace, pkg, ctx.refs(pkg.repo), limit)
     return [found[1]] if found else []
