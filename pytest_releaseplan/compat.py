@@ -78,6 +78,29 @@ def finish_collection(
     session.items.extend(unannounced)
 
 
+def terminal_writer(config: pytest.Config) -> Any:  # noqa: ANN401 - pytest's TerminalWriter
+    """The terminal reporter's writer (`TerminalReporter._tw`, private; stable since pytest
+    3.x, still in 9.x). None when absent: the live progress view then falls back to lines."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    return getattr(reporter, "_tw", None)
+
+
+def writer_file(tw: Any) -> Any | None:  # noqa: ANN401 - file-like objects
+    """The file pytest's TerminalWriter writes to (`TerminalWriter._file`, private, pytest >= 6)."""
+    return getattr(tw, "_file", None)
+
+
+def swap_writer_file(tw: Any, new: Any) -> Any | None:  # noqa: ANN401 - file-like objects
+    """Put `new` under pytest's TerminalWriter (`TerminalWriter._file`, private, pytest >= 6)
+    so the live view can erase itself before pytest writes; return the old file (None: the
+    writer has no such attribute, and nothing was swapped)."""
+    if tw is None or not hasattr(tw, "_file"):
+        return None
+    old = tw._file
+    tw._file = new
+    return old
+
+
 # ------------------------------------------------------------------------------ pytest-xdist
 
 

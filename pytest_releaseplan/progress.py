@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import pytest
 
+from pytest_releaseplan import compat
 from pytest_releaseplan.publish.ledger import RELEASED, STEP_STARTED, Ledger, LedgerError, RunState
 
 if TYPE_CHECKING:
@@ -243,11 +244,11 @@ class Progress:
 
     @pytest.hookimpl
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        self.tw = getattr(reporter, "_tw", None)
-        if self.terminal and self.tw is not None and hasattr(self.tw, "_file"):
-            self.live = LiveFile(self.tw._file)
-            self.tw._file = self.live
+        self.tw = compat.terminal_writer(session.config)
+        real = compat.writer_file(self.tw) if self.terminal else None
+        if real is not None:
+            self.live = LiveFile(real)
+            compat.swap_writer_file(self.tw, self.live)
         else:
             # A copy of the real fd 1: pytest's capture redirects fd 1 while an item runs in
             # this process (no xdist), and these lines must reach the log as they happen.
@@ -307,8 +308,7 @@ class Progress:
                 self.tick(self.tracker)  # the steps that ended since the last poll
         if self.live is not None:
             self.live.clear()
-            if self.tw is not None:
-                self.tw._file = self.live.real
+            compat.swap_writer_file(self.tw, self.live.real)
             self.live = None
         elif self.fd is not None:
             os.close(self.fd)
