@@ -217,3 +217,26 @@ def ls_remote(
         else:
             result.setdefault(name, oid)
     return result
+
+
+def stale_index_lock(repo: Path) -> Path | None:
+    """`.git/index.lock` left by a git process that was killed (no process holds it open):
+    git refuses every index write while it exists. Linux only (it reads /proc); elsewhere None.
+    """
+    lock = git_dir(repo) / "index.lock"
+    proc = Path("/proc")
+    if not lock.exists() or not proc.is_dir():
+        return None
+    target = str(lock.resolve())
+    for fd_dir in proc.glob("[0-9]*/fd"):
+        try:
+            fds = list(fd_dir.iterdir())
+        except OSError:
+            continue  # gone, or not ours to read
+        for fd in fds:
+            try:
+                if str(fd.readlink()) == target:
+                    return None  # a live git holds it
+            except OSError:
+                continue
+    return lock

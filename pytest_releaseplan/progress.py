@@ -67,9 +67,11 @@ class Tracker:
         return tracker
 
     def update(self, run: RunState, now: float, report: bool = True) -> list[Event]:
-        events: list[Event] = []
+        groups: list[list[Event]] = []
         previous = self.last_poll if self.last_poll is not None else now
         for name, entry in sorted(run.packages.items()):
+            events: list[Event] = []
+            groups.append(events)
             version = entry.release_version or "?"
             for step, state in entry.steps.items():
                 key = (name, version, step)
@@ -92,7 +94,10 @@ class Tracker:
                 events.append(Event(name, version, "publish", entry.outcome, took))
             self.outcomes[okey] = entry.outcome
         self.last_poll = now
-        return events if report else []
+        # Packages that finished in this poll first: a dependent can only have started after
+        # them, so the log keeps cause before effect.
+        groups.sort(key=lambda g: not any(e.what == "publish" for e in g))
+        return [e for g in groups for e in g] if report else []
 
     def running_since(self, name: str, version: str, step: str) -> float | None:
         return self.since.get((name, version, step))

@@ -61,6 +61,22 @@ def test_a_step_shorter_than_a_poll_still_gets_both_lines() -> None:
     ]
 
 
+def test_a_dependency_that_finishes_in_the_same_poll_is_logged_before_its_dependent() -> None:
+    tracker = Tracker.seeded(_run(cli=_entry("next-version", next_version="started")), now=0.0)
+    events = tracker.update(
+        _run(
+            app=_entry("update-internal-deps", update_internal_deps="started"),
+            cli=_entry("next-version", "published", next_version="passed"),
+        ),
+        now=0.4,
+    )
+    assert [e.line() for e in events] == [
+        "releaseplan: cli 1.4.0 next-version passed (0.4 s)",
+        "releaseplan: cli 1.4.0 published (0.4 s)",
+        "releaseplan: app 1.4.0 update-internal-deps started",
+    ]
+
+
 def test_a_resumed_runs_earlier_steps_are_not_news() -> None:
     before = _run(core=_entry("push", push="passed", upload="passed"))
     tracker = Tracker.seeded(before, now=0.0)

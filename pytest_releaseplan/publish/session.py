@@ -34,11 +34,26 @@ def start_publish(
         _confirm(ctx, ask)
     try:
         if not s.dry_run and not collecting:
-            Ledger.of(ctx.statedir).begin_run(ctx.run_id, names, restart=s.restart)
+            ledger = Ledger.of(ctx.statedir)
+            if not s.restart and not ledger.read().finished:
+                _remove_stale_index_locks(ctx)
+            ledger.begin_run(ctx.run_id, names, restart=s.restart)
         elif s.dry_run:
             path_of(ctx.statedir, True).unlink(missing_ok=True)
     except ConfigError as exc:  # a corrupt ledger: named, with --release-restart as the way out
         raise pytest.UsageError(str(exc)) from None
+
+
+def _remove_stale_index_locks(ctx: Context) -> None:
+    """Resuming a run that was killed: a git it had started may have died holding
+    `.git/index.lock`. Nothing holds it now (we hold the run lock; no process has it open)."""
+    from pytest_releaseplan import gitops
+
+    for repo in ctx.workspace.repositories.values():
+        lock = gitops.stale_index_lock(repo)
+        if lock is not None:
+            lock.unlink(missing_ok=True)
+            print(f"releaseplan: removed {lock}, left by a git process of the killed run")
 
 
 def _confirm(ctx: Context, ask: Callable[[str], str]) -> None:
