@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pty
@@ -294,6 +295,7 @@ def _pty_run(root: Path, answer: bytes) -> tuple[int, str]:
     os.close(slave)
     seen = b""
     answered = False
+    next_interrupt = 0.0
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         ready, _, _ = select.select([master], [], [], 0.5)
@@ -305,11 +307,16 @@ def _pty_run(root: Path, answer: bytes) -> tuple[int, str]:
             if not chunk:
                 break
             seen += chunk
-        if not answered and b"Continue? [y/N]" in seen:
-            if answer == b"\x03":  # Ctrl-C: the terminal sends SIGINT to the foreground group
-                os.killpg(proc.pid, signal.SIGINT)
-            else:
-                os.write(master, answer)
+        if b"Continue? [y/N]" in seen and answer == b"\x03":
+            # Ctrl-C: the terminal sends SIGINT to the foreground group. Repeated until the
+            # run exits: a signal that lands while the xdist worker running this test is busy
+            # starting the child can be lost on a loaded machine (a person presses again).
+            if time.monotonic() >= next_interrupt:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGINT)
+                next_interrupt = time.monotonic() + 3
+        elif not answered and b"Continue? [y/N]" in seen:
+            os.write(master, answer)
             answered = True
         if proc.poll() is not None and not ready:
             break
