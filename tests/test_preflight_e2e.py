@@ -4,8 +4,6 @@ says what and how to fix it, shows in --release-status, and the rerun after the 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,34 +12,12 @@ from pytest_releaseplan.scaffold import IDENTITY, PackageSpec, git, tree
 from tests.conftest import NO_ISOLATION_BUILD
 from tests.servers import PypiServer
 from tests.test_safety_e2e import (  # noqa: F401 - _twine_credentials: autouse fixture
-    _argv,
     _report,
     _run,
     _server_files,
+    _status,
     _twine_credentials,
 )
-
-
-def _status(root: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--release-root",
-            str(root),
-            f"--rootdir={root}",
-            "-p",
-            "no:cacheprovider",
-            "--release-status",
-        ],
-        cwd=root,
-        text=True,
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-
 
 ONE = [PackageSpec("core")]
 

@@ -30,19 +30,21 @@ def _twine_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
 
 
+def _pytest(root: Path, *args: str) -> list[str]:
+    """`python -m pytest` on the workspace at `root`, with `args` (the mode among them)."""
+    argv = [sys.executable, "-m", "pytest", "--release-root", str(root), f"--rootdir={root}"]
+    return [*argv, "-p", "no:cacheprovider", *args]
+
+
 def _argv(root: Path, *args: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "pytest",
-        "--release-root",
-        str(root),
-        f"--rootdir={root}",
-        "-p",
-        "no:cacheprovider",
-        "--release-publish",
-        *args,
-    ]
+    return _pytest(root, "--release-publish", *args)
+
+
+def _status(root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        _pytest(root, "--release-status"),
+        cwd=root, text=True, capture_output=True, timeout=120, check=False,
+    )  # fmt: skip
 
 
 def _run(
@@ -151,11 +153,7 @@ def test_a_second_run_is_refused_at_once_naming_the_first(
         assert second.returncode == 4, second.stdout + second.stderr
         assert f"pid {first.pid}" in second.stdout + second.stderr
         assert "--release-status" in second.stdout + second.stderr
-        status = subprocess.run(
-            [sys.executable, "-m", "pytest", "--release-root", str(root), f"--rootdir={root}",
-             "-p", "no:cacheprovider", "--release-status"],
-            cwd=root, text=True, capture_output=True, timeout=120, check=False,
-        )  # fmt: skip
+        status = _status(root)
         assert status.returncode == 0, status.stdout
         assert f"a publish is running now: pid {first.pid}" in status.stdout
         assert "rerun the same command" not in status.stdout
