@@ -32,5 +32,5 @@ def is_release_commit(subject: str) -> bool:
 
 def changed_since(repo: Path, ref: str, path: Path | str) -> bool:
     """Whether a commit other than this tool's own touched `path` between `ref` and HEAD."""
-    subjects = gitops.out(repo, "log", "--format=%s", f"{ref}..HEAD", "--", str(path))
+    subjects = gitops.read(repo, "log", "--format=%s", f"{ref}..HEAD", "--", str(path)).stdout
     return any(not is_release_commit(s) for s in subjects.splitlines() if s.strip())

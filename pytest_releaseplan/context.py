@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -27,6 +28,7 @@ class Context:
     run_id: str
     worker: str = "main"
     _fetched: dict[str, FetchFailure | None] | None = None
+    _prefetch: Future[dict[str, FetchFailure | None]] | None = None
     _views: dict[Path, RepoView] = field(default_factory=dict)
     # Package formats bound to this context (ecosystems.of): one instance per process.
     ecosystems: dict[str, object] = field(default_factory=dict)
@@ -37,13 +39,26 @@ class Context:
             self._views[repo] = RepoView(repo, lambda: self._fetch_failure(rel))
         return self._views[repo]
 
+    def prefetch(self) -> None:
+        """Start the run's fetch in a background thread, so it overlaps pytest's collection
+        and start-up (the audit's first repository check then waits only for what is left)."""
+        if self.settings.offline or self._prefetch is not None:
+            return
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="releaseplan-fetch")
+        self._prefetch = pool.submit(self._fetch_results)
+        pool.shutdown(wait=False)
+
+    def _fetch_results(self) -> dict[str, FetchFailure | None]:
+        return fetching.results(
+            self.statedir, self.run_id, self.workspace.repositories, self.config.remote
+        )
+
     def _fetch_failure(self, rel: str | None) -> FetchFailure | None:
         if self.settings.offline or rel is None:
             return None
         if self._fetched is None:
-            self._fetched = fetching.results(
-                self.statedir, self.run_id, self.workspace.repositories, self.config.remote
-            )
+            started = self._prefetch
+            self._fetched = started.result() if started else self._fetch_results()
         return self._fetched.get(rel)
 
     @cached_property

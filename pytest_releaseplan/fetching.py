@@ -48,6 +48,16 @@ def local_remote_path(repo: Path, url: str) -> Path | None:
 
 
 def fetch_one(rel: str, path: Path, remote: str) -> FetchFailure | None:
+    """Fetch first; only a failed fetch asks for the remote's URL to say why (one git call
+    fewer per repository on the common path)."""
+    try:
+        gitops.fetch(path, remote)
+    except ProcessError as exc:
+        return _diagnose(rel, path, remote, exc)
+    return None
+
+
+def _diagnose(rel: str, path: Path, remote: str, exc: ProcessError) -> FetchFailure:
     url = gitops.remote_url(path, remote)
     git_c = ["git", "-C", str(path)]
     if url is None:
@@ -63,11 +73,7 @@ def fetch_one(rel: str, path: Path, remote: str) -> FetchFailure | None:
             Category.FIXABLE,
             [mask(shlex.join([*git_c, "remote", "set-url", remote, "URL"]))],
         )
-    try:
-        gitops.fetch(path, remote)
-    except ProcessError as exc:
-        return FetchFailure(mask(f"fetch from {remote} ({url}) failed: {_reason(exc)}"))
-    return None
+    return FetchFailure(mask(f"fetch from {remote} ({url}) failed: {_reason(exc)}"))
 
 
 def fetch_all(repos: dict[str, Path], remote: str) -> dict[str, FetchFailure | None]:

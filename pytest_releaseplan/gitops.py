@@ -37,6 +37,13 @@ def out(repo: Path, *args: str, timeout: float = GIT_TIMEOUT) -> str:
     return git(repo, *args, timeout=timeout).stdout
 
 
+def read(repo: Path, *args: str, check: bool = True) -> process.Result:
+    """A local read-only git call (no network, no write): started with vfork, see
+    process.run's die_with_parent."""
+    argv = ("git", "-C", str(repo), *args)
+    return process.run(argv, env=env(), timeout=GIT_TIMEOUT, check=check, die_with_parent=False)
+
+
 @dataclass
 class Status:
     head: str | None  # branch name, None when detached
@@ -49,7 +56,7 @@ class Status:
 
 
 def status(repo: Path) -> Status:
-    raw = out(repo, "status", "--porcelain=v2", "--branch", "-z", "--untracked-files=normal")
+    raw = read(repo, "status", "--porcelain=v2", "--branch", "-z", "--untracked-files=normal").stdout
     st = Status(head=None, oid=None, upstream=None, ahead=0, behind=0)
     entries = raw.split("\0")
     i = 0
@@ -84,7 +91,7 @@ def git_dir(repo: Path) -> Path:
     dot = repo / ".git"
     if dot.is_dir():
         return dot
-    return Path(out(repo, "rev-parse", "--absolute-git-dir").strip())
+    return Path(read(repo, "rev-parse", "--absolute-git-dir").stdout.strip())
 
 
 def operation_in_progress(repo: Path) -> str | None:
@@ -103,14 +110,14 @@ def operation_in_progress(repo: Path) -> str | None:
 
 def refs(repo: Path) -> dict[str, str]:
     """Every branch, remote-tracking branch and tag -> commit SHA (tags peeled)."""
-    raw = out(
+    raw = read(
         repo,
         "for-each-ref",
         "--format=%(refname)%00%(objectname)%00%(*objectname)",
         "refs/heads",
         "refs/remotes",
         "refs/tags",
-    )
+    ).stdout
     result: dict[str, str] = {}
     for line in raw.splitlines():
         name, oid, peeled = line.split("\0")
@@ -119,20 +126,20 @@ def refs(repo: Path) -> dict[str, str]:
 
 
 def is_ancestor(repo: Path, older: str, newer: str) -> bool:
-    return git(repo, "merge-base", "--is-ancestor", older, newer, check=False).returncode == 0
+    return read(repo, "merge-base", "--is-ancestor", older, newer, check=False).returncode == 0
 
 
 def ancestry(repo: Path, older: str, newer: str) -> bool | None:
     """Whether `older` is an ancestor of `newer`; None when the history cannot say (a
     shallow clone cut between them, or a commit missing)."""
-    code = git(repo, "merge-base", "--is-ancestor", older, newer, check=False).returncode
+    code = read(repo, "merge-base", "--is-ancestor", older, newer, check=False).returncode
     if code == 0:
         return True
     return False if code == 1 and not is_shallow(repo) else None
 
 
 def remote_url(repo: Path, remote: str) -> str | None:
-    r = git(repo, "remote", "get-url", remote, check=False)
+    r = read(repo, "remote", "get-url", remote, check=False)
     return r.stdout.strip() if r.returncode == 0 else None
 
 
@@ -184,19 +191,19 @@ def fetch(repo: Path, remote: str, timeout: float = FETCH_TIMEOUT) -> None:
 
 
 def commits_since(repo: Path, ref: str, path: str) -> int:
-    return int(out(repo, "rev-list", "--count", f"{ref}..HEAD", "--", path).strip() or 0)
+    return int(read(repo, "rev-list", "--count", f"{ref}..HEAD", "--", path).stdout.strip() or 0)
 
 
 def head(repo: Path) -> str:
-    return out(repo, "rev-parse", "HEAD").strip()
+    return read(repo, "rev-parse", "HEAD").stdout.strip()
 
 
 def is_tracked(repo: Path, path: Path) -> bool:
-    return git(repo, "ls-files", "--error-unmatch", "--", str(path), check=False).returncode == 0
+    return read(repo, "ls-files", "--error-unmatch", "--", str(path), check=False).returncode == 0
 
 
 def is_modified(repo: Path, path: Path) -> bool:
-    return bool(out(repo, "status", "--porcelain", "--", str(path)).strip())
+    return bool(read(repo, "status", "--porcelain", "--", str(path)).stdout.strip())
 
 
 def commit(repo: Path, paths: list[Path], message: str) -> str:

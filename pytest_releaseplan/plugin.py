@@ -73,6 +73,8 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     else:
         ctx = Context(s, ws, run_id=uuid.uuid4().hex)
+        if mode == "audit" and not config.option.collectonly:
+            ctx.prefetch()
     config.stash[CONTEXT] = ctx
     config.stash[PLANNED] = plan.items(ws, mode)
     if not worker:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import os
+import shutil
 import signal
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -25,6 +27,24 @@ _LIBC = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True) if os.name ==
 def _die_with_parent() -> None:
     if _LIBC is not None and hasattr(_LIBC, "prctl"):
         _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+@functools.cache
+def _setpriv() -> str | None:
+    """util-linux `setpriv` (2.33+) sets the parent-death signal and execs the command: with
+    it the child is started by vfork. A `preexec_fn` makes Python fork the whole interpreter
+    instead: measured in a pytest process, `git status` 3.3 ms plain, 4.7 ms through
+    setpriv, 10.1 ms with the preexec_fn."""
+    found = shutil.which("setpriv")
+    if found is None:
+        return None
+    try:
+        probe = subprocess.run(
+            [found, "--pdeathsig", "KILL", "--", "true"], capture_output=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return found if probe.returncode == 0 else None
 
 
 @dataclass(frozen=True)
@@ -67,10 +87,25 @@ def run(
     timeout: float = DEFAULT_TIMEOUT,
     check: bool = True,
     stdin: str | None = None,
+    die_with_parent: bool = True,
 ) -> Result:
-    """Run argv in its own process group; on timeout or interrupt kill the whole group."""
+    """Run argv in its own process group; on timeout or interrupt kill the whole group.
+
+    The child dies with this process (a `kill -9` of the run leaves no upload or push
+    behind), except with `die_with_parent=False`, for short local reads (git status,
+    rev-parse): those save the cost of setting it (see _setpriv), and one orphaned by a kill
+    changes nothing and ends by itself.
+    """
+    command = list(argv)
+    preexec = None
+    if die_with_parent:
+        setpriv = _setpriv()
+        if setpriv is not None:
+            command = [setpriv, "--pdeathsig", "KILL", "--", *command]
+        else:
+            preexec = _die_with_parent
     proc = subprocess.Popen(
-        list(argv),
+        command,
         cwd=cwd,
         env=dict(env) if env is not None else None,
         stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
@@ -80,7 +115,7 @@ def run(
         encoding="utf-8",
         errors="replace",
         start_new_session=True,
-        preexec_fn=_die_with_parent,  # noqa: PLW1509 - async-signal-safe: one prctl call
+        preexec_fn=preexec,  # noqa: PLW1509 - async-signal-safe: one prctl call
     )
     timed_out = False
     try:

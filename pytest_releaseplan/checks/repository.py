@@ -186,7 +186,7 @@ def branch(ctx: Context, rel: str) -> str:
 
 
 def _counts(path: Path, local: str, remote: str) -> tuple[int, int]:
-    raw = gitops.out(path, "rev-list", "--left-right", "--count", f"{remote}...{local}")
+    raw = gitops.read(path, "rev-list", "--left-right", "--count", f"{remote}...{local}").stdout
     behind, ahead = raw.split()
     return int(behind), int(ahead)
 
@@ -271,7 +271,7 @@ def _unpushed_release_commits(ctx: Context, path: Path, theirs: str, local: str)
     the rerun will push: not a reason to stop it."""
     if ctx.settings.mode != "publish":
         return 0
-    subjects = gitops.out(path, "log", "--format=%s", f"{theirs}..{local}").splitlines()
+    subjects = gitops.read(path, "log", "--format=%s", f"{theirs}..{local}").stdout.splitlines()
     return len(subjects) if subjects and all(map(commits.is_release_commit, subjects)) else 0
 
 

@@ -170,7 +170,7 @@ def _local_tag(repo: Path, tag: str) -> str | None:
 def _static_version_at(pkg: Package, tag: str) -> str | None:
     """The `[project]`/`[tool.poetry]` version in the package's pyproject at `tag`, if static."""
     rel = pkg.pyproject.relative_to(pkg.repo).as_posix()
-    shown = gitops.git(pkg.repo, "show", f"refs/tags/{tag}:{rel}", check=False)
+    shown = gitops.read(pkg.repo, "show", f"refs/tags/{tag}:{rel}", check=False)
     if shown.returncode != 0:
         return None
     try:
