@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -14,7 +16,8 @@ from filelock import FileLock
 from pytest_releaseplan import ci, fetching, gitops, statedir
 from pytest_releaseplan.config import Config
 from pytest_releaseplan.fetching import FetchFailure
-from pytest_releaseplan.repoview import RepoView
+from pytest_releaseplan.process import ProcessError
+from pytest_releaseplan.repoview import RepoView, Warm
 from pytest_releaseplan.settings import Settings
 from pytest_releaseplan.workspace import Workspace
 
@@ -29,6 +32,7 @@ class Context:
     worker: str = "main"
     _fetched: dict[str, FetchFailure | None] | None = None
     _prefetch: Future[dict[str, FetchFailure | None]] | None = None
+    _warm: dict[Path, Warm] = field(default_factory=dict)
     _views: dict[Path, RepoView] = field(default_factory=dict)
     # Package formats bound to this context (ecosystems.of): one instance per process.
     ecosystems: dict[str, object] = field(default_factory=dict)
@@ -36,29 +40,48 @@ class Context:
     def view(self, repo: Path) -> RepoView:
         if repo not in self._views:
             rel = next((r for r, p in self.workspace.repositories.items() if p == repo), None)
-            self._views[repo] = RepoView(repo, lambda: self._fetch_failure(rel))
+            self._views[repo] = RepoView(
+                repo, lambda: self._fetch_failure(rel), lambda: self._warm.pop(repo, None)
+            )
         return self._views[repo]
 
     def prefetch(self) -> None:
         """Start the run's fetch in a background thread, so it overlaps pytest's collection
-        and start-up (the audit's first repository check then waits only for what is left)."""
-        if self.settings.offline or self._prefetch is not None:
+        and start-up, and read each repository's status and refs in the fetching thread
+        right after its fetch: the audit's checks then find them read, in parallel."""
+        if self._prefetch is not None:
             return
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="releaseplan-fetch")
-        self._prefetch = pool.submit(self._fetch_results)
+        if self.settings.offline:  # nothing to fetch: the reads alone, in parallel
+            self._prefetch = pool.submit(self._read_all)
+        else:
+            self._prefetch = pool.submit(self._fetch_results, self._read_after_fetch)
         pool.shutdown(wait=False)
 
-    def _fetch_results(self) -> dict[str, FetchFailure | None]:
+    def _read_all(self) -> dict[str, FetchFailure | None]:
+        repos = list(self.workspace.repositories.values())
+        with ThreadPoolExecutor(max_workers=fetching.MAX_PARALLEL_FETCHES) as pool:
+            list(pool.map(self._read_after_fetch, repos))
+        return {}
+
+    def _read_after_fetch(self, repo: Path) -> None:
+        with contextlib.suppress(ProcessError):  # the check that reads it again will say why
+            self._warm[repo] = (gitops.status(repo), gitops.refs(repo))
+
+    def _fetch_results(
+        self, then: Callable[[Path], None] | None = None
+    ) -> dict[str, FetchFailure | None]:
         return fetching.results(
-            self.statedir, self.run_id, self.workspace.repositories, self.config.remote
+            self.statedir, self.run_id, self.workspace.repositories, self.config.remote, then
         )
 
     def _fetch_failure(self, rel: str | None) -> FetchFailure | None:
+        if self._fetched is None and self._prefetch is not None:
+            self._fetched = self._prefetch.result()
         if self.settings.offline or rel is None:
             return None
         if self._fetched is None:
-            started = self._prefetch
-            self._fetched = started.result() if started else self._fetch_results()
+            self._fetched = self._fetch_results()
         return self._fetched.get(rel)
 
     @cached_property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -76,11 +77,17 @@ def _diagnose(rel: str, path: Path, remote: str, exc: ProcessError) -> FetchFail
     return FetchFailure(mask(f"fetch from {remote} ({url}) failed: {_reason(exc)}"))
 
 
-def fetch_all(repos: dict[str, Path], remote: str) -> dict[str, FetchFailure | None]:
-    """repository relpath -> None when fetched, else why it failed (masked)."""
+def fetch_all(
+    repos: dict[str, Path], remote: str, then: Callable[[Path], None] | None = None
+) -> dict[str, FetchFailure | None]:
+    """repository relpath -> None when fetched, else why it failed (masked). `then` runs in
+    the same thread right after each repository's fetch (the audit reads its state there)."""
 
     def one(item: tuple[str, Path]) -> tuple[str, FetchFailure | None]:
-        return item[0], fetch_one(item[0], item[1], remote)
+        failure = fetch_one(item[0], item[1], remote)
+        if then is not None:
+            then(item[1])
+        return item[0], failure
 
     workers = max(1, min(MAX_PARALLEL_FETCHES, len(repos)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -99,7 +106,11 @@ def _reason(exc: ProcessError) -> str:
 
 
 def results(
-    state: Path, run_id: str, repos: dict[str, Path], remote: str
+    state: Path,
+    run_id: str,
+    repos: dict[str, Path],
+    remote: str,
+    then: Callable[[Path], None] | None = None,
 ) -> dict[str, FetchFailure | None]:
     """The run's fetch results: the first caller (any worker) fetches all, the rest read."""
     statedir.ensure(state)
@@ -110,6 +121,6 @@ def results(
             return {rel: FetchFailure.from_json(v) for rel, v in cached.items()}
         for old in state.glob("fetch-*.json"):
             old.unlink(missing_ok=True)
-        fetched = fetch_all(repos, remote)
+        fetched = fetch_all(repos, remote, then)
         statedir.write_json(path, {rel: f and asdict(f) for rel, f in fetched.items()})
         return fetched

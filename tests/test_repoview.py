@@ -55,6 +55,31 @@ def test_reads_are_kept_until_invalidated(repo: Path) -> None:
     assert view.refs()["refs/heads/main"] == gitops.head(repo)
 
 
+def test_reads_taken_after_the_fetch_are_used_once_then_invalidated(
+    repo: Path, tmp_path: Path
+) -> None:
+    """The audit's fetching thread reads status and refs right after each fetch: the view
+    uses them instead of reading again, and drops them at the first invalidate."""
+    theirs = push_elsewhere(repo.parent / ".remotes" / "core.git", tmp_path / "w")
+    warm: dict[Path, tuple[gitops.Status, dict[str, str]]] = {}
+
+    def read_after(path: Path) -> None:
+        warm[path] = (gitops.status(path), gitops.refs(path))
+
+    fetched = fetching.fetch_all({"core": repo}, "origin", then=read_after)
+    assert fetched == {"core": None}
+    status, refs = warm[repo]
+    assert refs["refs/remotes/origin/main"] == theirs  # read after this repository's fetch
+    assert status.behind == 1
+
+    view = RepoView(repo, lambda: None, lambda: warm.pop(repo, None))
+    assert view.status() is status and view.refs() is refs  # not read again
+    assert repo not in warm  # taken once
+    view.invalidate()
+    assert view.status() is not status
+    assert view.status().behind == 1
+
+
 def test_a_missing_remote_is_fixable_with_the_command(repo: Path) -> None:
     scaffold.git(repo, "remote", "remove", "origin")
     failure = fetching.fetch_one("core", repo, "origin")
