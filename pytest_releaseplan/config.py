@@ -16,6 +16,7 @@ from pytest_releaseplan.errors import ConfigError
 DEFAULT_BUILD = ("{python}", "-m", "build", "--outdir", "{dist}")
 LOCKFILE_MODES = ("check", "require", "ignore")
 NEXT_VERSION_MODES = ("dev", "none")
+NPM_ACCESS = ("public", "restricted")
 WEEK = 7 * 24 * 3600
 _DIST_TAG = re.compile(r"^[A-Za-z0-9_.~-]+$")
 _SEMVERISH = re.compile(r"^v?\d")  # npm refuses tags that parse as versions or ranges
@@ -47,6 +48,7 @@ class Config:
     index_wait: float = 300.0
     npm_registry: str | None = None
     npm_dist_tag: str = "latest"
+    npm_access: str | None = None
     npm_lock_command: tuple[str, ...] | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -145,6 +147,11 @@ def _text_value(key: str, raw: str, where: str) -> None:
 def _npm(key: str, raw: str, where: str) -> None:
     if key == "npm-registry" and not raw.startswith(("http://", "https://")):
         raise ConfigError(f"{where} must be an http(s) URL, e.g. https://registry.npmjs.org/")
+    if key == "npm-access" and raw not in NPM_ACCESS:
+        raise ConfigError(
+            f"{where} must be one of {', '.join(NPM_ACCESS)} (what `npm publish --access` "
+            f"takes for scoped packages), got {raw!r}"
+        )
     if key == "npm-dist-tag" and (_SEMVERISH.match(raw) or not _DIST_TAG.match(raw)):
         raise ConfigError(
             f"{where} = {raw!r} is not a dist-tag npm accepts (URL-safe, not a version range), "

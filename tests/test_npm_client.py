@@ -46,7 +46,8 @@ def test_pack_publish_view_and_an_idempotent_republish(
     assert not (directory / "rp-core-1.0.0.tgz").exists()
 
     assert client.view_versions("@rp/core", npm_registry.url) == set()
-    assert client.publish(tarball, npm_registry.url) == "published"
+    # a scoped package's first publish, with `npm-access = "public"` passed on
+    assert client.publish(tarball, npm_registry.url, access="public") == "published"
     assert client.view_versions("@rp/core", npm_registry.url) == {"1.0.0"}
     assert client.publish(tarball, npm_registry.url) == "already-published"
 

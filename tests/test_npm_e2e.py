@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from pytest_releaseplan.npm import client
 from pytest_releaseplan.npm.credentials import npm_env
 from pytest_releaseplan.scaffold import PackageSpec, git, init_repo, write_package
 from tests.conftest import NO_ISOLATION_BUILD, run_release
@@ -185,3 +186,34 @@ def test_a_wrong_token_and_an_unreachable_registry_fail_clearly(
     assert result.ret == 1, out
     assert "Traceback" not in out
     assert "ECONNREFUSED" in out, out
+
+
+def test_an_npm_dry_run_changes_nothing_and_leaves_node_modules_alone(
+    pytester: pytest.Pytester, tmp_path: Path, npm_registry: NpmRegistry, npm_token: str
+) -> None:
+    """A dry run packs a scratch copy of the package without its node_modules (installed
+    dependencies, links into the workspace: a dangling one made the copy fail)."""
+    root = tmp_path / "dry"
+    root.mkdir()
+    (root / "releaseplan.toml").write_text(f'npm-registry = "{npm_registry.url}"\n')
+    base = _npm_repo(root, "dry-base", "1.2.0-dev.0")
+    top = _npm_repo(root, "dry-top", "0.1.0-dev.0", {"dry-base": "^1.0.0"})
+    modules = top / "node_modules"
+    (modules / "left-pad").mkdir(parents=True)
+    (modules / "left-pad" / "package.json").write_text('{"name": "left-pad"}\n')
+    (modules / "dry-base").symlink_to(tmp_path / "gone")  # dangling, as after a move
+    heads = {r.name: git(r, "rev-parse", "HEAD") for r in (base, top)}
+
+    result = run_release(pytester, root, "--release-publish", "--release-dry-run")
+
+    out = result.stdout.str()
+    assert result.ret == 0, out
+    assert "dry-top: dependencies: dry-base '^1.0.0' -> '^1.2.0'" in out, out
+    assert "would set the version to 0.1.1-dev.0" in out, out  # npm's spelling
+    for repo in (base, top):
+        assert git(repo, "rev-parse", "HEAD") == heads[repo.name]
+        assert git(repo, "status", "--porcelain") == ""
+        assert "-dev.0" in json.loads((repo / "package.json").read_text())["version"]
+    assert client.view_versions("dry-top", npm_registry.url) == set()  # nothing published
+    report = json.loads((root / ".releaseplan" / "last-report.json").read_text())
+    assert {p["publish"]["outcome"] for p in report["packages"]} == {"dry-run"}

@@ -12,7 +12,9 @@ from packaging.version import Version
 from pytest_releaseplan import versions
 from pytest_releaseplan.checks.internal import npm_judge
 from pytest_releaseplan.config import Config
+from pytest_releaseplan.config import load as config_load
 from pytest_releaseplan.errors import ConfigError
+from pytest_releaseplan.npm import client
 from pytest_releaseplan.npm.discover import NpmDependency
 from pytest_releaseplan.npm.pep440 import to_npm, to_pep440
 from pytest_releaseplan.plan import items
@@ -87,3 +89,37 @@ def test_a_range_that_excludes_the_release_fails_internal_deps(tmp_path: Path) -
     assert "file: spec" in str(npm_judge(_dep("file:../core", "file"), app, core, [], {}))
     # a pin on the last release is installable: consistent
     assert npm_judge(_dep("1.9.0"), app, core, [Version("1.9.0")], {}) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "configured", "manifest", "expected"),
+    [
+        ("@scope/web", "public", {}, "public"),
+        ("@scope/web", "restricted", {}, "restricted"),
+        ("@scope/web", None, {}, None),  # npm's own default (restricted for a scope)
+        ("@scope/web", "public", {"publishConfig": {"access": "restricted"}}, None),  # theirs
+        ("@scope/web", "public", {"publishConfig": {"tag": "next"}}, "public"),
+        ("web", "public", {}, None),  # unscoped: always public, npm takes no --access
+        ("web", "restricted", {}, None),
+    ],
+)
+def test_npm_access_flag(
+    name: str, configured: str | None, manifest: dict[str, object], expected: str | None
+) -> None:
+    assert client.access_flag(name, configured, manifest) == expected
+
+
+def test_npm_publish_argv_carries_access_only_when_given(tmp_path: Path) -> None:
+    tarball = tmp_path / "web-1.0.0.tgz"
+    plain = client.publish_argv(tarball, "http://127.0.0.1:1/", "next", None)
+    assert plain[:3] == ["npm", "publish", str(tarball)]
+    assert "--access" not in plain and plain[plain.index("--tag") + 1] == "next"
+    scoped = client.publish_argv(tarball, "http://127.0.0.1:1/", "latest", "public")
+    assert scoped[-2:] == ["--access", "public"]
+
+
+@pytest.mark.parametrize("value", ["private", "", "Public"])
+def test_npm_access_config_is_checked(tmp_path: Path, value: str) -> None:
+    (tmp_path / "releaseplan.toml").write_text(f'npm-access = "{value}"\n')
+    with pytest.raises(ConfigError, match="npm-access"):
+        config_load(tmp_path)

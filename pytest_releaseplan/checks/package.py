@@ -87,7 +87,7 @@ def _example(pkg: Package) -> str:
 
 
 def _spell(pkg: Package, version: Version) -> str:
-    return pep440.to_npm(version) if pkg.ecosystem == "npm" else str(version)
+    return pep440.spelled(version, pkg.ecosystem)
 
 
 def _agree(pkg: Package) -> None:

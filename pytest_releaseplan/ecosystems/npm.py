@@ -193,7 +193,12 @@ class NpmPackages:
 
     def _publish(self, tarball: Path) -> client.PublishOutcome:
         return retry.retry(
-            lambda: client.publish(tarball, self.registry, self.ctx.config.npm_dist_tag),
+            lambda: client.publish(
+                tarball,
+                self.registry,
+                self.ctx.config.npm_dist_tag,
+                access=self.ctx.config.npm_access,
+            ),
             retries=self.ctx.config.retries,
             is_transient=_transient,
         )

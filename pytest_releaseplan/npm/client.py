@@ -52,6 +52,21 @@ def pack(directory: Path, dest: Path, timeout: float = PACK_TIMEOUT) -> Path:
 
 def tarball_identity(tarball: Path) -> tuple[str | None, str | None]:
     """(name, version) of `package/package.json` inside an npm tarball."""
+    manifest = json.loads(_tarball_manifest_text(tarball))
+    return _identity(tarball, manifest)
+
+
+def _identity(tarball: Path, data: object) -> tuple[str | None, str | None]:
+    try:
+        manifest = parse_manifest(json.dumps(data), tarball / "package/package.json")
+    except ManifestError as exc:
+        raise CheckFailure(
+            f"{tarball}: unreadable package.json ({exc})", Category.BLOCKING
+        ) from None
+    return manifest.name, manifest.version
+
+
+def _tarball_manifest_text(tarball: Path) -> str:
     try:
         with tarfile.open(tarball, "r:gz") as archive:
             member = archive.extractfile("package/package.json")
@@ -62,12 +77,36 @@ def tarball_identity(tarball: Path) -> tuple[str | None, str | None]:
             Category.BLOCKING,
         ) from None
     try:
-        manifest = parse_manifest(raw.decode("utf-8-sig"), tarball / "package/package.json")
-    except (ManifestError, UnicodeDecodeError) as exc:
+        text = raw.decode("utf-8-sig")
+        json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
         raise CheckFailure(
             f"{tarball}: unreadable package.json ({exc})", Category.BLOCKING
         ) from None
-    return manifest.name, manifest.version
+    return text
+
+
+def access_flag(name: str | None, configured: str | None, tarball_manifest: object) -> str | None:
+    """The `--access` to pass to `npm publish`, or None to leave it to npm (pure).
+
+    npm publishes a scoped package `restricted` unless told otherwise (the public npm registry
+    then refuses a free account's first publish); `npm-access` says what to pass. A package's
+    own `publishConfig.access` wins (npm reads it from the tarball), and an unscoped package
+    takes no `--access` (it is always public; `"private": true` keeps it off the registry).
+    """
+    publish_config = (
+        tarball_manifest.get("publishConfig") if isinstance(tarball_manifest, dict) else None
+    )
+    if isinstance(publish_config, dict) and "access" in publish_config:
+        return None
+    if configured is None or not (name or "").startswith("@"):
+        return None
+    return configured
+
+
+def publish_argv(tarball: Path, registry: str, dist_tag: str, access: str | None) -> list[str]:
+    argv = [NPM, "publish", str(tarball), "--registry", registry, "--tag", dist_tag, *_NO_RETRIES]
+    return argv + (["--access", access] if access else [])
 
 
 def publish(
@@ -76,12 +115,15 @@ def publish(
     dist_tag: str = "latest",
     token: str | None = None,
     timeout: float = PUBLISH_TIMEOUT,
+    access: str | None = None,
 ) -> PublishOutcome:
     """`npm publish TARBALL`. A refused republish of this very tarball counts as done, once the
-    registry confirms the version is listed with the tarball's integrity."""
-    name, version = tarball_identity(tarball)
+    registry confirms the version is listed with the tarball's integrity. `access` is the
+    configured `npm-access`, passed as access_flag says."""
+    data = json.loads(_tarball_manifest_text(tarball))
+    name, version = _identity(tarball, data)
     what = f"npm publish of {name}@{version} to {mask_url(registry)}"
-    argv = [NPM, "publish", str(tarball), "--registry", registry, "--tag", dist_tag, *_NO_RETRIES]
+    argv = publish_argv(tarball, registry, dist_tag, access_flag(name, access, data))
     result = _npm(argv, tarball.parent, token, timeout, what, registry)
     if result.returncode == 0:
         return "published"

@@ -59,3 +59,8 @@ def to_npm(version: str | Version) -> str:
     major, minor, patch = (*v.release, 0, 0)[:3]
     base = f"{major}.{minor}.{patch}"
     return base if v.dev is None else f"{base}-dev.{v.dev}"
+
+
+def spelled(version: Version, ecosystem: str) -> str:
+    """A version as its package's own files and users write it (`1.4.1-dev.0` for npm)."""
+    return to_npm(version) if ecosystem == "npm" else str(version)

@@ -23,6 +23,11 @@ from pytest_releaseplan.publish.steps import Job
 from pytest_releaseplan.report import iso
 from pytest_releaseplan.workspace import Package
 
+DRY_RUN_LEAVE_OUT = (
+    ".git", "dist", "build", ".venv", "venv", "*.egg-info", "node_modules", "__pycache__",
+    ".releaseplan",
+)  # fmt: skip
+
 
 def publish(ctx: Context, pkg: Package, props: list[tuple[str, object]]) -> str:
     body: dict[str, Any] = {"outcome": None, "steps": [], "wait_s": 0.0}
@@ -119,7 +124,10 @@ def _job(
         shutil.copytree(
             pkg.path,
             copy,
-            ignore=shutil.ignore_patterns(".git", "dist", "build", ".venv", "*.egg-info"),
+            # not node_modules: thousands of files and links into the workspace, which npm
+            # pack leaves out (bar bundleDependencies); a dry run must not copy them
+            ignore=shutil.ignore_patterns(*DRY_RUN_LEAVE_OUT),
+            symlinks=True,
         )
         job.source = copy
     return job

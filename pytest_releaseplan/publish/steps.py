@@ -23,6 +23,7 @@ from pytest_releaseplan import (
 from pytest_releaseplan.context import Context
 from pytest_releaseplan.ecosystems import Ecosystem
 from pytest_releaseplan.errors import Category, CheckFailure
+from pytest_releaseplan.npm import pep440
 from pytest_releaseplan.workspace import Package
 
 BUILD_TIMEOUT = 900.0
@@ -297,7 +298,8 @@ def next_version(job: Job) -> None:
         return
     following = versions.next_dev(job.release)
     if job.dry_run:
-        job.notes.append(f"would set the version to {following}, commit and push")
+        shown = pep440.spelled(following, job.pkg.ecosystem)
+        job.notes.append(f"would set the version to {shown}, commit and push")
         return
     files = job.eco.version_files(job.pkg, job.pkg.path)
     job.mark_writing(files)
