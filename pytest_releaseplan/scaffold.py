@@ -5,6 +5,7 @@ Used by the demo (`python -m pytest_releaseplan.demo`) and by the project's test
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -97,6 +98,23 @@ def tree(root: Path, specs: Sequence[PackageSpec], config: str = "") -> dict[str
         init_repo(repo, root / ".remotes" / f"{spec.name}.git")
         paths[spec.name] = repo
     return paths
+
+
+def npm_repo(
+    root: Path, name: str, version: str, deps: Mapping[str, str] | None = None
+) -> Path:
+    """A repository holding one npm package (package.json, index.js), remote under
+    root/.remotes; `deps` are its `dependencies` (name -> range)."""
+    repo = root / name
+    repo.mkdir(parents=True)
+    manifest: dict[str, object] = {"name": name, "version": version, "main": "index.js"}
+    if deps:
+        manifest["dependencies"] = dict(deps)
+    (repo / "package.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    (repo / "index.js").write_text(f"module.exports = {json.dumps(name)};\n")
+    (repo / ".gitignore").write_text("node_modules/\n*.tgz\n")
+    init_repo(repo, root / ".remotes" / f"{name}.git")
+    return repo
 
 
 def monorepo(

@@ -4,6 +4,9 @@ Verdaccio is installed with npm once per machine into ~/.cache/releaseplan-tests
 (override with RELEASEPLAN_TEST_CACHE), under a file lock so xdist workers share one install.
 Import the fixtures into a test module: ``from tests.npm_registry import npm_registry_fixture, npm_token_fixture``
 (the fixtures are named ``npm_registry`` and ``npm_token``).
+
+For the demo, from a clone: ``python -m tests.npm_registry [--port 4873] [--dir DIR]`` runs
+one in the foreground, prints its URL and a publish token, and stops on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -49,10 +53,10 @@ auth:
 uplinks: {{}}
 packages:
   '@*/*':
-    access: $authenticated
+    access: {access}
     publish: $authenticated
   '**':
-    access: $authenticated
+    access: {access}
     publish: $authenticated
 max_body_size: 10mb
 log: {{type: stdout, format: pretty, level: warn}}
@@ -156,15 +160,19 @@ def _create_user(url: str) -> str:
 
 
 @contextlib.contextmanager
-def running_verdaccio(workdir: Path) -> Iterator[NpmRegistry]:
+def running_verdaccio(
+    workdir: Path, port: int | None = None, access: str = "$authenticated"
+) -> Iterator[NpmRegistry]:
+    """`access`: who may read (the tests: only the user; the demo: `$all`, so a plain
+    `npm install --registry URL` works)."""
     binary = install_verdaccio()
     workdir.mkdir(parents=True, exist_ok=True)
     storage = workdir / "storage"
     config = workdir / "config.yaml"
     config.write_text(
-        CONFIG.format(storage=storage, htpasswd=workdir / "htpasswd"), encoding="utf-8"
+        CONFIG.format(storage=storage, htpasswd=workdir / "htpasswd", access=access), encoding="utf-8"
     )
-    port = free_port()
+    port = port or free_port()
     url = f"http://{HOST}:{port}/"
     log = (workdir / "verdaccio.log").open("wb")
     proc = subprocess.Popen(
@@ -202,3 +210,32 @@ def npm_token_fixture(npm_registry: NpmRegistry, monkeypatch: pytest.MonkeyPatch
     """The registry user's token, also exported as NPM_TOKEN for the code under test."""
     monkeypatch.setenv("NPM_TOKEN", npm_registry.token)
     return npm_registry.token
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a local verdaccio for the demo until Ctrl-C."""
+    import argparse
+    import tempfile
+
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.npm_registry", description="A local npm registry for the demo."
+    )
+    parser.add_argument("--port", type=int, default=4873)
+    parser.add_argument("--dir", type=Path, default=None, help="storage (default: a temp dir)")
+    args = parser.parse_args(argv)
+    workdir = args.dir or Path(tempfile.mkdtemp(prefix="releaseplan-verdaccio-"))
+    try:
+        with running_verdaccio(workdir.resolve(), args.port, access="$all") as registry:
+            print(f"npm registry: {registry.url}  (storage: {registry.storage})")
+            print(f"export NPM_TOKEN={registry.token}")
+            print("Ctrl-C stops it.", flush=True)
+            with contextlib.suppress(KeyboardInterrupt):
+                signal.pause()
+    except pytest.fail.Exception as exc:  # install or start-up failed: say why, no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

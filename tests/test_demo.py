@@ -11,6 +11,10 @@ from pathlib import Path
 import pytest
 
 from pytest_releaseplan import demo
+from pytest_releaseplan.npm import client
+from tests.npm_registry import NpmRegistry, npm_registry_fixture, npm_token_fixture
+
+__all__ = ["npm_registry_fixture", "npm_token_fixture"]
 
 RELEASES = {"core": "1.4.0", "storage": "0.9.0", "api": "2.1.0", "service": "0.3.0", "cli": "1.4.0"}
 
@@ -112,3 +116,37 @@ def test_demo_audits_publishes_and_installs(demo_root: Path, tmp_path: Path) -> 
         text=True,
     ).stdout
     assert json.loads(out) == {n: RELEASES[n] for n in ("core", "storage", "api", "service")}
+
+
+def test_demo_with_npm_publishes_its_npm_tree_with_the_raised_range(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    npm_registry: NpmRegistry,
+    npm_token: str,
+) -> None:
+    """`demo DIR --npm URL`: the README's npm steps (only the npm packages, `-k web`: the
+    Python part is the test above)."""
+    root = tmp_path / "demo"
+    assert demo.main([str(root), "--npm", npm_registry.url]) == 0
+    assert f"npm install --registry {npm_registry.url} web-app" in capsys.readouterr().out
+
+    _ok(_pytest(root, "--release-audit"))
+    result = _pytest(root, "--release-publish", "-n", "2", "-k", "web", "--release-yes")
+    _ok(result)
+    assert npm_token not in result.stdout + result.stderr
+    assert client.view_versions("web-sdk", npm_registry.url) == {"1.2.0"}
+    assert client.view_versions("web-app", npm_registry.url) == {"0.5.0"}
+    published = json.loads((root / "web-app" / "package.json").read_text())
+    assert published["version"] == "0.5.1-dev.0"
+    assert published["dependencies"] == {"web-sdk": "^1.2.0"}  # raised before the publish
+    assert not list((root / "registry").glob("simple/*"))  # the Python packages not selected
+
+
+def test_demo_refuses_an_npm_registry_that_is_not_a_url(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        demo.main([str(tmp_path / "d"), "--npm", "localhost:4873"])
+    assert exit_.value.code == 2
+    assert "http(s) URL" in capsys.readouterr().err
+    assert not (tmp_path / "d").exists()
