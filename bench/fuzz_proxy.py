@@ -13,6 +13,7 @@ import http.client
 import re
 import socket
 import struct
+import sys
 import threading
 import time
 from collections import Counter
@@ -147,13 +148,23 @@ def _handler(proxy: FuzzProxy) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client gone mid-answer (its run was killed, or it gave up) is part of the game,
+        not a traceback in the fuzz log; anything else is still printed."""
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 @contextlib.contextmanager
 def running(
     upstream: str, post_faults: dict[int, tuple[str, float]], late: float
 ) -> Iterator[FuzzProxy]:
     proxy = FuzzProxy(upstream, post_faults, late)
-    server = ThreadingHTTPServer((HOST, 0), _handler(proxy))
-    server.daemon_threads = True
+    server = _Server((HOST, 0), _handler(proxy))
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )
