@@ -122,5 +122,7 @@ def results(
         for old in state.glob("fetch-*.json"):
             old.unlink(missing_ok=True)
         fetched = fetch_all(repos, remote, then)
-        statedir.write_json(path, {rel: f and asdict(f) for rel, f in fetched.items()})
+        statedir.write_json(
+            path, {rel: f and asdict(f) for rel, f in fetched.items()}, durable=False
+        )
         return fetched

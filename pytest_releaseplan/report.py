@@ -88,7 +88,7 @@ class Reporter:
         targets = [self.ctx.statedir / "last-report.json", self.ctx.settings.report]
         for target in (t for t in targets if t is not None):
             try:
-                statedir.write_json(target, data)
+                statedir.write_json(target, data, durable=False)
             except OSError as exc:  # a read-only tree, a full disk: say so, lose nothing else
                 self.unwritten.append(f"could not write the JSON report to {target}: {exc.strerror}")
 

@@ -98,7 +98,7 @@ def _from_cache(
             summary = summarize_bytes(content, summarize)
             # A TOML value JSON cannot hold (a datetime): memoised in-process only.
             with contextlib.suppress(TypeError, ValueError):
-                statedir.write_json(target, summary)
+                statedir.write_json(target, summary, durable=False)
             return summary
     except Timeout:
         return summarize_bytes(content, summarize)
