@@ -10,28 +10,49 @@ import os
 import shutil
 import signal
 import subprocess
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_releaseplan.secrets import mask
 
 DEFAULT_TIMEOUT = 120.0
-# Linux: a child dies with the process that started it, so a `kill -9` of a run (whose
-# children live in their own process groups, to be killed whole on timeout) leaves no upload
-# or push running behind it. Loaded once here: the child only makes the call.
+# Linux: a command dies with the process that started it, and so does what it started, so a
+# `kill -9` of a run (whose children live in their own process groups, to be killed whole on
+# timeout) leaves no upload, push or build hook running behind it. The parent-death signal
+# alone reaches only the direct child (a build's hook processes outlived it: found by the
+# fuzzer), so the command runs under a guard: an `sh` that gets SIGTERM when the run dies
+# and traps it to kill its whole process group. Loaded once here: the child only calls it.
 _PR_SET_PDEATHSIG = 1
 _LIBC = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True) if os.name == "posix" else None
+_GUARD = 'exec 3<&0; trap "kill -KILL 0" TERM; "$@" <&3 3<&- & wait $!'
 
 
-def _die_with_parent() -> None:
-    if _LIBC is not None and hasattr(_LIBC, "prctl"):
-        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+def _can_prctl() -> bool:
+    return _LIBC is not None and hasattr(_LIBC, "prctl") and sys.platform.startswith("linux")
+
+
+def _term_with_parent() -> None:
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def guarded(argv: Sequence[str]) -> tuple[list[str], Callable[[], None] | None]:
+    """The argv (and preexec_fn) that run `argv` under the guard; unchanged where the
+    parent-death signal does not exist."""
+    guard = ["/bin/sh", "-c", _GUARD, "sh", *argv]
+    setpriv = _setpriv()
+    if setpriv is not None:
+        return [setpriv, "--pdeathsig", "TERM", "--", *guard], None
+    if _can_prctl() and Path("/bin/sh").exists():
+        return guard, _term_with_parent
+    return list(argv), None
 
 
 @functools.cache
 def _setpriv() -> str | None:
-    """util-linux `setpriv` (2.33+) sets the parent-death signal and execs the command: with
+    """util-linux `setpriv` (2.33+) sets the parent-death signal and execs the guard: with
     it the child is started by vfork. A `preexec_fn` makes Python fork the whole interpreter
     instead: measured in a pytest process, `git status` 3.3 ms plain, 4.7 ms through
     setpriv, 10.1 ms with the preexec_fn."""
@@ -91,19 +112,13 @@ def run(
 ) -> Result:
     """Run argv in its own process group; on timeout or interrupt kill the whole group.
 
-    The child dies with this process (a `kill -9` of the run leaves no upload or push
-    behind), except with `die_with_parent=False`, for short local reads (git status,
-    rev-parse): those save the cost of setting it (see _setpriv), and one orphaned by a kill
-    changes nothing and ends by itself.
+    The command and what it starts die with this process (`guarded`: a `kill -9` of the run
+    leaves no upload, push or build behind), except with `die_with_parent=False`, for short
+    local reads (git status, rev-parse): those save the guard's cost (see _setpriv), and one
+    orphaned by a kill changes nothing and ends by itself. A command killed by a signal
+    exits 128+N through the guard.
     """
-    command = list(argv)
-    preexec = None
-    if die_with_parent:
-        setpriv = _setpriv()
-        if setpriv is not None:
-            command = [setpriv, "--pdeathsig", "KILL", "--", *command]
-        else:
-            preexec = _die_with_parent
+    command, preexec = guarded(argv) if die_with_parent else (list(argv), None)
     proc = subprocess.Popen(
         command,
         cwd=cwd,
