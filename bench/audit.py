@@ -23,7 +23,6 @@ on; 200 repos < 10 s; linear in N.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -32,7 +31,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pytest_releaseplan.scaffold import IDENTITY, PackageSpec, init_repo, tree
+from pytest_releaseplan.scaffold import IDENTITY, PackageSpec, npm_repo, tree
 
 GOAL_RATIO = 1.0
 GOAL_200_S = 10.0
@@ -58,16 +57,8 @@ def npm_tree(root: Path, n: int) -> None:
     root.mkdir(parents=True)
     (root / "releaseplan.toml").write_text('npm-registry = "http://127.0.0.1:9/"\n')
     for i in range(n):
-        name = f"npm-{i:04d}"
-        repo = root / name
-        repo.mkdir()
-        manifest: dict[str, object] = {"name": name, "version": "1.0.0-dev.0"}
-        if i:
-            manifest["dependencies"] = {f"npm-{i - 1:04d}": "^1.0.0"}
-        (repo / "package.json").write_text(json.dumps(manifest, indent=2) + "\n")
-        (repo / "index.js").write_text(f"module.exports = {name!r};\n")
-        (repo / ".gitignore").write_text("node_modules/\n*.tgz\n")
-        init_repo(repo, root / ".remotes" / f"{name}.git")
+        deps = {f"npm-{i - 1:04d}": "^1.0.0"} if i else None
+        npm_repo(root, f"npm-{i:04d}", "1.0.0-dev.0", deps)
 
 
 def timed(fn: Callable[[], None], repeat: int) -> float:

@@ -100,19 +100,23 @@ def tree(root: Path, specs: Sequence[PackageSpec], config: str = "") -> dict[str
     return paths
 
 
+NPM_GITIGNORE = "node_modules/\ndist/\nbuild/\n*.egg-info/\n__pycache__/\n*.tgz\n"
+
+
 def npm_repo(
-    root: Path, name: str, version: str, deps: Mapping[str, str] | None = None
+    root: Path, name: str, version: str, deps: Mapping[str, str] | None = None, **extra: object
 ) -> Path:
     """A repository holding one npm package (package.json, index.js), remote under
-    root/.remotes; `deps` are its `dependencies` (name -> range)."""
+    root/.remotes; `deps` are its `dependencies` (name -> range), `extra` more manifest
+    keys (`private=True`)."""
     repo = root / name
     repo.mkdir(parents=True)
-    manifest: dict[str, object] = {"name": name, "version": version, "main": "index.js"}
+    manifest: dict[str, object] = {"name": name, "version": version, "main": "index.js", **extra}
     if deps:
         manifest["dependencies"] = dict(deps)
     (repo / "package.json").write_text(json.dumps(manifest, indent=2) + "\n")
     (repo / "index.js").write_text(f"module.exports = {json.dumps(name)};\n")
-    (repo / ".gitignore").write_text("node_modules/\n*.tgz\n")
+    (repo / ".gitignore").write_text(NPM_GITIGNORE)
     init_repo(repo, root / ".remotes" / f"{name}.git")
     return repo
 

@@ -10,29 +10,21 @@ import pytest
 
 from pytest_releaseplan.npm import client
 from pytest_releaseplan.npm.credentials import npm_env
-from pytest_releaseplan.scaffold import PackageSpec, git, init_repo, write_package
+from pytest_releaseplan.scaffold import (
+    NPM_GITIGNORE,
+    PackageSpec,
+    git,
+    init_repo,
+    npm_repo,
+    write_package,
+)
 from tests.conftest import NO_ISOLATION_BUILD, run_release
 from tests.npm_registry import NpmRegistry, npm_registry_fixture, npm_token_fixture
 from tests.servers import PypiServer
 
 __all__ = ["npm_registry_fixture", "npm_token_fixture"]
 
-GITIGNORE = "node_modules/\ndist/\nbuild/\n*.egg-info/\n__pycache__/\n*.tgz\n"
-
-
-def _npm_repo(
-    root: Path, name: str, version: str, deps: dict[str, str] | None = None, **extra: object
-) -> Path:
-    repo = root / name
-    repo.mkdir(parents=True)
-    manifest: dict[str, object] = {"name": name, "version": version, **extra}
-    if deps:
-        manifest["dependencies"] = deps
-    (repo / "package.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    (repo / "index.js").write_text(f"module.exports = {name!r};\n")
-    (repo / ".gitignore").write_text(GITIGNORE)
-    init_repo(repo, root / ".remotes" / f"{name}.git")
-    return repo
+GITIGNORE = NPM_GITIGNORE
 
 
 def _npm(args: list[str], cwd: Path, registry: str) -> str:
@@ -55,10 +47,10 @@ def test_an_npm_diamond_is_released_in_order_with_raised_ranges(
     root = tmp_path / "tree"
     root.mkdir()
     (root / "releaseplan.toml").write_text(f'npm-registry = "{npm_registry.url}"\n')
-    _npm_repo(root, "dia-core", "1.0.3-dev.0")
-    _npm_repo(root, "dia-left", "2.1.0-dev.0", {"dia-core": "^1.0.0"})
-    _npm_repo(root, "dia-right", "0.4.0", {"dia-core": "~1.0.1"})
-    _npm_repo(root, "dia-app", "1.0.0-dev.0", {"dia-left": "^2.0.0", "dia-right": ">=0.3.0 <1"})
+    npm_repo(root, "dia-core", "1.0.3-dev.0")
+    npm_repo(root, "dia-left", "2.1.0-dev.0", {"dia-core": "^1.0.0"})
+    npm_repo(root, "dia-right", "0.4.0", {"dia-core": "~1.0.1"})
+    npm_repo(root, "dia-app", "1.0.0-dev.0", {"dia-left": "^2.0.0", "dia-right": ">=0.3.0 <1"})
 
     result = run_release(pytester, root, "--release-publish", "-n", "2")
 
@@ -138,10 +130,10 @@ def test_bad_npm_input_fails_its_check_with_the_file_and_the_fix(
     root = tmp_path / "bad"
     root.mkdir()
     (root / "releaseplan.toml").write_text("")
-    _npm_repo(root, "bad-core", "1.4")
-    _npm_repo(root, "bad-lib", "1.0.0", {"bad-core": "file:../bad-core"})
-    _npm_repo(root, "bad-priv", "1.0.0", {"bad-core": "file:../bad-core"}, private=True)
-    broken = _npm_repo(root, "bad-json", "1.0.0")
+    npm_repo(root, "bad-core", "1.4")
+    npm_repo(root, "bad-lib", "1.0.0", {"bad-core": "file:../bad-core"})
+    npm_repo(root, "bad-priv", "1.0.0", {"bad-core": "file:../bad-core"}, private=True)
+    broken = npm_repo(root, "bad-json", "1.0.0")
     (broken / "package.json").write_text('{"name": "bad-json", "version": }\n')
 
     result = run_release(pytester, root, "--release-audit", "--release-offline")
@@ -168,7 +160,7 @@ def test_a_wrong_token_and_an_unreachable_registry_fail_clearly(
     root = tmp_path / "auth"
     root.mkdir()
     (root / "releaseplan.toml").write_text(f'npm-registry = "{npm_registry.url}"\nretries = 0\n')
-    repo = _npm_repo(root, "auth-lib", "1.0.0")
+    repo = npm_repo(root, "auth-lib", "1.0.0")
 
     result = run_release(pytester, root, "--release-publish")
     out = result.stdout.str()
@@ -196,8 +188,8 @@ def test_an_npm_dry_run_changes_nothing_and_leaves_node_modules_alone(
     root = tmp_path / "dry"
     root.mkdir()
     (root / "releaseplan.toml").write_text(f'npm-registry = "{npm_registry.url}"\n')
-    base = _npm_repo(root, "dry-base", "1.2.0-dev.0")
-    top = _npm_repo(root, "dry-top", "0.1.0-dev.0", {"dry-base": "^1.0.0"})
+    base = npm_repo(root, "dry-base", "1.2.0-dev.0")
+    top = npm_repo(root, "dry-top", "0.1.0-dev.0", {"dry-base": "^1.0.0"})
     modules = top / "node_modules"
     (modules / "left-pad").mkdir(parents=True)
     (modules / "left-pad" / "package.json").write_text('{"name": "left-pad"}\n')

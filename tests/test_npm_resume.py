@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_releaseplan.scaffold import git
+from pytest_releaseplan.scaffold import git, npm_repo
 from tests.npm_registry import NpmRegistry, npm_registry_fixture, npm_token_fixture
-from tests.test_npm_e2e import _npm_repo, _view
+from tests.test_npm_e2e import _view
 
 __all__ = ["npm_registry_fixture", "npm_token_fixture"]
 
@@ -39,9 +39,9 @@ def test_a_killed_npm_release_resumes_and_publishes_every_version_once(
     root.mkdir()
     (root / "releaseplan.toml").write_text(f'npm-registry = "{npm_registry.url}"\n')
     a, b, c = (f"{prefix}-{x}" for x in "abc")
-    _npm_repo(root, a, "1.2.0-dev.0")
-    _npm_repo(root, b, "0.3.0-dev.0", {a: "^1.1.0"})
-    _npm_repo(root, c, "2.0.0", {a: "~1.2.0", b: "^0.3.0"})
+    npm_repo(root, a, "1.2.0-dev.0")
+    npm_repo(root, b, "0.3.0-dev.0", {a: "^1.1.0"})
+    npm_repo(root, c, "2.0.0", {a: "~1.2.0", b: "^0.3.0"})
     point = crash_at.replace("a:", f"{a}:", 1)
     # the run is a session leader: its pid is its group id, which arms the crash point
     armed = subprocess.Popen(
