@@ -3,6 +3,7 @@ from __future__ import annotations
 import importlib
 import os
 import pkgutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,13 +53,24 @@ def diamond_monorepo(tmp_path: Path) -> Path:
     return root
 
 
+# Options every pytest run on a test workspace gets: no cache dir in the workspace, and not
+# hypothesis's plugin (it imports hypothesis at every session's end: ~0.4 s per run).
+RUN_OPTIONS = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
+
+
+def release_argv(root: Path, *args: str) -> list[str]:
+    """`python -m pytest` on the workspace at `root`, with `args` (the mode among them)."""
+    return [sys.executable, "-m", "pytest", "--release-root", str(root), f"--rootdir={root}",
+            *RUN_OPTIONS, *args]  # fmt: skip
+
+
 def run_release(
     pytester: pytest.Pytester, root: Path, *args: str, subprocess: bool = False
 ) -> pytest.RunResult:
-    argv = ["--release-root", str(root), f"--rootdir={root}", "-p", "no:cacheprovider", *args]
+    argv = ["--release-root", str(root), f"--rootdir={root}", *RUN_OPTIONS, *args]
     if subprocess or any(a.startswith("-n") for a in args):
         return pytester.runpytest_subprocess(*argv, timeout=600)
     return pytester.runpytest(*argv)
 
 
-__all__ = ["DIAMOND", "PackageSpec", "os", "run_release"]
+__all__ = ["DIAMOND", "PackageSpec", "os", "release_argv", "run_release"]

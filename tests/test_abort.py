@@ -6,21 +6,17 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from pytest_releaseplan import safety
 from pytest_releaseplan.scaffold import tree
-from tests.conftest import DIAMOND, NO_ISOLATION_BUILD
+from tests.conftest import DIAMOND, NO_ISOLATION_BUILD, release_argv
 from tests.servers import PypiServer
 
 
 def _pytest(root: Path, *args: str) -> list[str]:
-    return [
-        sys.executable, "-m", "pytest", "--release-root", str(root), f"--rootdir={root}",
-        "-p", "no:cacheprovider", *args,
-    ]  # fmt: skip
+    return release_argv(root, *args)
 
 
 def _env(**extra: str) -> dict[str, str]:

@@ -12,6 +12,7 @@ import pytest
 
 from pytest_releaseplan import demo
 from pytest_releaseplan.npm import client
+from tests.conftest import RUN_OPTIONS
 from tests.npm_registry import NpmRegistry, npm_registry_fixture, npm_token_fixture
 
 __all__ = ["npm_registry_fixture", "npm_token_fixture"]
@@ -24,7 +25,7 @@ def _pytest(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env.pop("PYTEST_ADDOPTS", None)
     env.pop("PYTEST_XDIST_WORKER", None)
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        [sys.executable, "-m", "pytest", *RUN_OPTIONS, *args],
         cwd=root,
         env=env,
         capture_output=True,

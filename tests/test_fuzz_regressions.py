@@ -9,13 +9,12 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from pytest_releaseplan.scaffold import PackageSpec, git, tree
-from tests.conftest import NO_ISOLATION_BUILD
+from tests.conftest import NO_ISOLATION_BUILD, release_argv
 from tests.servers import PypiServer
 
 
@@ -28,10 +27,7 @@ def _twine_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _publish(root: Path, crash_at: str | None = None) -> subprocess.CompletedProcess[str]:
     """One `pytest --release-publish` in its own session; `crash_at` arms a crash point."""
-    argv = [
-        sys.executable, "-m", "pytest", "--release-root", str(root), f"--rootdir={root}",
-        "-p", "no:cacheprovider", "--release-publish",
-    ]  # fmt: skip
+    argv = release_argv(root, "--release-publish")
     env = dict(os.environ)
     if crash_at is not None:
         env["RELEASEPLAN_CRASH_AT"] = crash_at

@@ -9,12 +9,12 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from pytest_releaseplan.scaffold import git, npm_repo
+from tests.conftest import release_argv
 from tests.npm_registry import NpmRegistry, npm_registry_fixture, npm_token_fixture
 from tests.test_npm_e2e import _view
 
@@ -22,10 +22,7 @@ __all__ = ["npm_registry_fixture", "npm_token_fixture"]
 
 
 def _argv(root: Path, *args: str) -> list[str]:
-    return [
-        sys.executable, "-m", "pytest", "--release-root", str(root), f"--rootdir={root}",
-        "-p", "no:cacheprovider", "--release-publish", *args,
-    ]  # fmt: skip
+    return release_argv(root, "--release-publish", *args)
 
 
 # after `a`'s upload is recorded, and after the upload but before its record

@@ -9,7 +9,6 @@ import pty
 import re
 import select
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 from pytest_releaseplan.progress import Event, LiveFile, Row, Tracker, render_view, view
 from pytest_releaseplan.publish.ledger import Entry, RunState
 from pytest_releaseplan.scaffold import tree
-from tests.conftest import DIAMOND, NO_ISOLATION_BUILD
+from tests.conftest import DIAMOND, NO_ISOLATION_BUILD, release_argv
 from tests.servers import PypiServer
 
 
@@ -178,10 +177,7 @@ def slow_tree(tmp_path: Path, pypiserver: PypiServer) -> Path:
 
 
 def _argv(root: Path, *args: str) -> list[str]:
-    return [
-        sys.executable, "-m", "pytest", "--release-root", str(root), f"--rootdir={root}",
-        "-p", "no:cacheprovider", "--release-publish", "--release-yes", *args,
-    ]  # fmt: skip
+    return release_argv(root, "--release-publish", "--release-yes", *args)
 
 
 def _env() -> dict[str, str]:

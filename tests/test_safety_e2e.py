@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from pytest_releaseplan.scaffold import git, monorepo, tree
-from tests.conftest import DIAMOND, NO_ISOLATION_BUILD
+from tests.conftest import DIAMOND, NO_ISOLATION_BUILD, release_argv
 from tests.servers import AUTH_PASSWORD, AUTH_USER, PypiServer
 
 PACKAGES = ("core", "api", "cli", "app")
@@ -30,10 +30,7 @@ def _twine_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
 
 
-def _pytest(root: Path, *args: str) -> list[str]:
-    """`python -m pytest` on the workspace at `root`, with `args` (the mode among them)."""
-    argv = [sys.executable, "-m", "pytest", "--release-root", str(root), f"--rootdir={root}"]
-    return [*argv, "-p", "no:cacheprovider", *args]
+_pytest = release_argv
 
 
 def _argv(root: Path, *args: str) -> list[str]:
@@ -350,7 +347,7 @@ def test_status_and_mark_completed(tmp_path: Path, pypiserver: PypiServer) -> No
     root = tmp_path / "ws"
     tree(root, DIAMOND[:2], config=f'registry = "{pypiserver.url}"\n{NO_ISOLATION_BUILD}')
     status = subprocess.run(
-        [sys.executable, "-m", "pytest", "--release-root", str(root), "--release-status"],
+        release_argv(root, "--release-status"),
         capture_output=True,
         text=True,
         check=False,
@@ -377,7 +374,7 @@ def test_status_and_mark_completed(tmp_path: Path, pypiserver: PypiServer) -> No
     assert "is not on the index" in refused.stdout and "is not on remote origin" in refused.stdout
     assert _run(root).returncode == 0
     status = subprocess.run(
-        [sys.executable, "-m", "pytest", "--release-root", str(root), "--release-status"],
+        release_argv(root, "--release-status"),
         capture_output=True,
         text=True,
         check=False,

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from pytest_releaseplan.scaffold import PackageSpec, tree
-from tests.conftest import NO_ISOLATION_BUILD
+from tests.conftest import NO_ISOLATION_BUILD, release_argv
 from tests.servers import PypiServer, free_port
 
 CANARY = "canary-Pa55-7f3e9c1d"
@@ -22,9 +21,8 @@ BAD_WHEEL = '["{python}", "-c", "import pathlib, sys; pathlib.Path(sys.argv[1], 
 def _publish(root: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
     junit = root.parent / "junit.xml"
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--release-root", str(root), f"--rootdir={root}",
-         "-p", "no:cacheprovider", "--release-publish", "--tb=long", "-l", "-rA",
-         f"--junitxml={junit}", *args],
+        release_argv(root, "--release-publish", "--tb=long", "-l", "-rA", f"--junitxml={junit}",
+                    *args),
         cwd=root, text=True, capture_output=True, timeout=300, check=False,
         env={**os.environ, "TWINE_USERNAME": "releaser", "TWINE_PASSWORD": CANARY,
              "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"},
