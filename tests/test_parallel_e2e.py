@@ -25,6 +25,16 @@ def _outcomes(root: Path) -> dict[str, str]:
     return {p["name"]: p["publish"]["outcome"] for p in report["packages"]}
 
 
+CRASH_THE_WORKER = """
+import os, pathlib, signal
+if pathlib.Path.cwd().name == "api":
+    pid = os.getppid()
+    while b"python" not in pathlib.Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\\0")[0]:
+        pid = int(pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    os.kill(pid, signal.SIGKILL)
+"""
+
+
 def _tree_with_check(root: Path, script: str, specs: list[PackageSpec]) -> Path:
     check = json.dumps(["{python}", "-c", script])
     tree(root, specs, config=f'registry = "file:registry"\ncheck = {check}\n{NO_ISOLATION_BUILD}')
@@ -52,11 +62,9 @@ def test_a_failed_check_skips_exactly_its_dependents(
 def test_a_worker_that_dies_mid_item_does_not_hang_the_run(
     pytester: pytest.Pytester, tmp_path: Path
 ) -> None:
-    # api's check kills the xdist worker running it (its parent process): a real crash.
-    script = (
-        "import os, pathlib, signal; "
-        "os.kill(os.getppid(), signal.SIGKILL) if pathlib.Path.cwd().name == 'api' else None"
-    )
+    # api's check kills the xdist worker running it: a real crash. The worker is the nearest
+    # python among the check's ancestors (commands run under process.run's `sh` guard).
+    script = CRASH_THE_WORKER
     root = _tree_with_check(tmp_path / "ws", script, WIDE)
     result = run_release(pytester, root, "--release-publish", "-n", "2")
     assert result.ret == 1, result.stdout.str()

@@ -212,8 +212,9 @@ def test_a_hanging_check_is_killed_with_its_group_and_dependents_are_skipped(
         root,
         DIAMOND,
         config=(
-            # retries = 0: the upload's share of this short item timeout is one attempt
-            f'registry = "{pypiserver.url}"\ntimeout = 15\nretries = 0\n'
+            # retries = 0: the upload's share of this short item timeout is one attempt;
+            # 20 s: a build and an upload fit on a loaded 2-core machine (15 s did not)
+            f'registry = "{pypiserver.url}"\ntimeout = 20\nretries = 0\n'
             f'check = ["{{python}}", "-c", {json.dumps(script)}]\n'
             f"{NO_ISOLATION_BUILD}"
         ),
