@@ -14,7 +14,7 @@ from pathlib import Path
 
 from packaging.version import Version
 
-from pytest_releaseplan import relock, retry
+from pytest_releaseplan import atomic, relock, retry
 from pytest_releaseplan.context import Context
 from pytest_releaseplan.errors import Category, CheckFailure, ConfigError
 from pytest_releaseplan.npm import client, edit_json, lockfile, pep440, semver
@@ -60,7 +60,7 @@ class NpmPackages:
         new = edit_json.set_version(text, spelled)
         written = []
         if new != text:
-            path.write_text(new, encoding="utf-8")
+            atomic.replace_text(path, new)
             written.append(path)
         shared = self._shared_lock(pkg, base)
         if shared is not None:
@@ -90,7 +90,7 @@ class NpmPackages:
                 ) from None
             if new == text:
                 return []
-            lock.write_text(new, encoding="utf-8")
+            atomic.replace_text(lock, new)
         return [lock]
 
     def raise_internal(self, text: str, released: Mapping[str, Version]) -> tuple[str, list[str]]:

@@ -18,7 +18,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 from packaging.version import Version
 
-from pytest_releaseplan import edits, lockfiles, metadata, process, registry, relock
+from pytest_releaseplan import atomic, edits, lockfiles, metadata, process, registry, relock
 from pytest_releaseplan.context import Context
 from pytest_releaseplan.errors import Category, CheckFailure, ConfigError
 from pytest_releaseplan.workspace import Package
@@ -77,14 +77,14 @@ class PythonPackages:
             text = path.read_text(encoding="utf-8")
             new = edits.set_project_version(text, version, kinds)
             if new != text:
-                path.write_text(new, encoding="utf-8")
+                atomic.replace_text(path, new)
                 written.append(path)
         for loc in _file_locations(pkg):
             path = base / loc.path.relative_to(pkg.path)
             text = path.read_text(encoding="utf-8")
             new = metadata.replace_file_version(loc, text, version)
             if new != text:
-                path.write_text(new, encoding="utf-8")
+                atomic.replace_text(path, new)
                 written.append(path)
         return written
 

@@ -9,6 +9,7 @@ import pytest
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     from pytest_releaseplan.context import Context
 
@@ -37,6 +38,7 @@ def start_publish(
             ledger = Ledger.of(ctx.statedir)
             if not s.restart and not ledger.read().finished:
                 _remove_stale_index_locks(ctx)
+                _remove_write_leftovers(ledger.read().interrupted_writes())
             ledger.begin_run(ctx.run_id, names, restart=s.restart)
         elif s.dry_run:
             path_of(ctx.statedir, True).unlink(missing_ok=True)
@@ -54,6 +56,16 @@ def _remove_stale_index_locks(ctx: Context) -> None:
         if lock is not None:
             lock.unlink(missing_ok=True)
             print(f"releaseplan: removed {lock}, left by a git process of the killed run")
+
+
+def _remove_write_leftovers(writing: set[Path]) -> None:
+    """Resuming a run killed while it replaced a file: the temporary file beside it."""
+    from pytest_releaseplan import atomic
+
+    for path in writing:
+        for leftover in atomic.leftovers(path):
+            leftover.unlink(missing_ok=True)
+            print(f"releaseplan: removed {leftover}, left by a write of the killed run")
 
 
 def _confirm(ctx: Context, ask: Callable[[str], str]) -> None:

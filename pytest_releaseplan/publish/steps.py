@@ -14,6 +14,7 @@ from pathlib import Path
 from packaging.version import Version
 
 from pytest_releaseplan import (
+    atomic,
     commits,
     gitops,
     process,
@@ -76,7 +77,7 @@ def update_internal_deps(job: Job) -> None:
     job.notes += changes
     if job.dry_run:
         if changes:
-            target.write_text(new_text, encoding="utf-8")  # the scratch copy only
+            atomic.replace_text(target, new_text)  # the scratch copy only
             if pkg.lockfile is not None:
                 job.notes.append(f"would relock {pkg.lockfile} with {shlex.join(eco.relock_argv(pkg))}")
         return
@@ -84,7 +85,7 @@ def update_internal_deps(job: Job) -> None:
     paths = [manifest] + ([pkg.lockfile] if relocking and pkg.lockfile else [])
     if changes:
         job.mark_writing(paths)
-        manifest.write_text(new_text, encoding="utf-8")
+        atomic.replace_text(manifest, new_text)
     # Files left modified by an interrupted run of *this* step are ours to finish; those of a
     # later step (set-version) are committed by that step, under its own message.
     ours = bool(changes) or job.interrupted_step == "update-internal-deps"
