@@ -197,7 +197,9 @@ def test_an_upload_the_registry_never_answers_fails_transient_before_the_item_ti
 ) -> None:
     (tmp_path / "empty-index").mkdir()
     reg = parse_registry(silent_server.url(CANARY), "file:empty-index", tmp_path)
-    item_timeout = 8.0
+    # 14 s: each of the two attempts gets ~3 s, enough for twine to start and connect on a
+    # loaded 2-core machine (with 8 s, ~1.5 s each, it sometimes never connected)
+    item_timeout = 14.0
     start = time.monotonic()
     with pytest.raises(CheckFailure) as info:
         upload(reg, dists, retries=1, timeout=item_timeout, env=clean_env)
